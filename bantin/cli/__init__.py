@@ -1,0 +1,30 @@
+"""The ``bantin`` command line. Each command group lives in its own module with ``register(app)``."""
+
+from __future__ import annotations
+
+from importlib import import_module
+
+import typer
+
+app = typer.Typer(help="bantin: grassroots radio and e-board bulletins.", no_args_is_help=True)
+
+# Modules that add commands; each defines register(app: typer.Typer) -> None.
+_COMMAND_MODULES = (
+    "bantin.cli.text_normalize",
+    "bantin.cli.text_summarize",
+    "bantin.cli.speech",
+    "bantin.cli.core",
+)
+
+for _name in _COMMAND_MODULES:
+    try:
+        _module = import_module(_name)
+    except ModuleNotFoundError as exc:  # a module still being written must not break the others
+        if exc.name != _name:
+            raise
+        continue
+    _module.register(app)
+
+
+def main() -> None:
+    app()
