@@ -8,6 +8,11 @@ import typer
 
 app = typer.Typer(help="bantin: grassroots radio and e-board bulletins.", no_args_is_help=True)
 
+
+@app.callback()
+def _root() -> None:
+    """bantin: grassroots radio and e-board bulletins (bản tin) for local government."""
+
 # Modules that add commands; each defines register(app: typer.Typer) -> None.
 _COMMAND_MODULES = (
     "bantin.cli.text_normalize",
