@@ -21,7 +21,8 @@ class Settings(StorageSettings):
         None, description="Directory of local speech models, one subdirectory per voice (VITS or Coqui)."
     )
     summarizer_model_dir: Path | None = Field(
-        None, description="Local seq2seq model directory for abstractive summaries; empty means extractive only."
+        None,
+        description="Local seq2seq model directory for abstractive summaries; empty means extractive only.",
     )
     gateway_url: str = Field("", description="Public URL of the device gateway; empty starts one locally.")
     review_timeout_seconds: int = Field(

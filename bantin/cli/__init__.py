@@ -13,6 +13,7 @@ app = typer.Typer(help="bantin: grassroots radio and e-board bulletins.", no_arg
 def _root() -> None:
     """bantin: grassroots radio and e-board bulletins (bản tin) for local government."""
 
+
 # Modules that add commands; each defines register(app: typer.Typer) -> None.
 _COMMAND_MODULES = (
     "bantin.cli.text_normalize",

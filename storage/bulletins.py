@@ -1,0 +1,209 @@
+"""Bulletins: drafts and their versions, renditions per language and kind, reviews."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+from sqlmodel import Session, col, select
+
+from storage.errors import InvalidDraft, UnknownBulletin
+from storage.models import (
+    Bulletin,
+    BulletinStatus,
+    BulletinTarget,
+    BulletinVersion,
+    Priority,
+    Rendition,
+    RenditionKind,
+    Review,
+    ReviewDecision,
+    utcnow,
+)
+from storage.units import get_unit
+
+MAX_BODY_CHARS = 20_000
+
+
+class BulletinDraft(BaseModel):
+    """What an editor submits; ``external_id`` makes resubmission idempotent."""
+
+    title: str = Field(min_length=1, max_length=500, description="Headline of the bulletin.")
+    body: str = Field(description="The written draft; paragraphs separated by a blank line.")
+    category: str = Field("van_hoa_xa_hoi", description="Topic, e.g. thoi_tiet_thien_tai, dich_benh_y_te.")
+    priority: Priority = Field(Priority.normal, description="normal, priority or emergency.")
+    source_unit: str = Field(description="Code of the unit that issues the bulletin.")
+    target_units: list[str] = Field(default_factory=list, description="Codes of the units it is for.")
+    target_seconds: int = Field(60, ge=10, le=1800, description="Spoken length to aim for, in seconds.")
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    external_id: str | None = Field(None, max_length=100, description="The editor system's id, if any.")
+    created_by: str = Field("", max_length=200)
+
+
+def content_hash(draft: BulletinDraft) -> str:
+    """Hash of what a listener would hear or read; unchanged text makes no new version."""
+    text = "\x1f".join([draft.title.strip(), draft.body.strip(), draft.priority.value])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_draft(session: Session, draft: BulletinDraft) -> None:
+    if not draft.body.strip():
+        raise InvalidDraft(
+            "the draft is empty: write the bulletin text before submitting",
+            "bản tin trống: hãy nhập nội dung trước khi gửi",
+        )
+    if len(draft.body) > MAX_BODY_CHARS:
+        raise InvalidDraft(
+            f"the draft has {len(draft.body):,} characters; the limit is {MAX_BODY_CHARS:,}: split it",
+            f"bản tin dài {len(draft.body):,} ký tự, vượt giới hạn {MAX_BODY_CHARS:,}: hãy tách thành nhiều bản tin",
+        )
+    if not draft.target_units:
+        raise InvalidDraft(
+            "the draft has no target unit: choose where it is broadcast",
+            "bản tin chưa có địa bàn nhận: hãy chọn nơi phát",
+        )
+    for code in [draft.source_unit, *draft.target_units]:
+        get_unit(session, code)
+
+
+def save_draft(*, session: Session, draft: BulletinDraft) -> tuple[Bulletin, BulletinVersion, bool]:
+    """Store a draft as a bulletin version; returns (bulletin, version, created a new version)."""
+    _check_draft(session, draft)
+    bulletin = None
+    if draft.external_id:
+        bulletin = session.exec(select(Bulletin).where(Bulletin.external_id == draft.external_id)).first()
+    digest = content_hash(draft)
+    if bulletin is not None:
+        latest = latest_version(session, bulletin.id)
+        if latest is not None and latest.content_hash == digest:
+            return bulletin, latest, False
+    else:
+        bulletin = Bulletin(
+            title=draft.title, source_unit_code=draft.source_unit, external_id=draft.external_id
+        )
+    for name in (
+        "title",
+        "category",
+        "priority",
+        "target_seconds",
+        "valid_from",
+        "valid_until",
+        "created_by",
+    ):
+        setattr(bulletin, name, getattr(draft, name))
+    bulletin.source_unit_code = draft.source_unit
+    bulletin.status = BulletinStatus.draft
+    bulletin.updated_at = utcnow()
+    session.add(bulletin)
+    session.flush()
+    current = set(
+        session.exec(select(BulletinTarget.unit_code).where(BulletinTarget.bulletin_id == bulletin.id))
+    )
+    for code in dict.fromkeys(draft.target_units):
+        if code not in current:
+            session.add(BulletinTarget(bulletin_id=bulletin.id, unit_code=code))
+    latest = latest_version(session, bulletin.id)
+    version = BulletinVersion(
+        bulletin_id=bulletin.id,
+        number=(latest.number + 1) if latest else 1,
+        body=draft.body,
+        content_hash=digest,
+        created_by=draft.created_by,
+    )
+    session.add(version)
+    session.flush()
+    return bulletin, version, True
+
+
+def get_bulletin(session: Session, bulletin_id: int | str) -> Bulletin:
+    """A bulletin by numeric id or external id, or UnknownBulletin."""
+    bulletin = None
+    if isinstance(bulletin_id, int) or str(bulletin_id).isdigit():
+        bulletin = session.get(Bulletin, int(bulletin_id))
+    if bulletin is None:
+        bulletin = session.exec(select(Bulletin).where(Bulletin.external_id == str(bulletin_id))).first()
+    if bulletin is None:
+        raise UnknownBulletin(f"no bulletin with id {bulletin_id!r}", f"không có bản tin mã {bulletin_id!r}")
+    return bulletin
+
+
+def latest_version(session: Session, bulletin_id: int) -> BulletinVersion | None:
+    """The newest version of a bulletin."""
+    query = (
+        select(BulletinVersion)
+        .where(BulletinVersion.bulletin_id == bulletin_id)
+        .order_by(col(BulletinVersion.number).desc())
+    )
+    return session.exec(query).first()
+
+
+def target_codes(session: Session, bulletin_id: int) -> list[str]:
+    """The unit codes a bulletin is addressed to."""
+    query = select(BulletinTarget.unit_code).where(BulletinTarget.bulletin_id == bulletin_id)
+    return sorted(session.exec(query).all())
+
+
+def save_rendition(
+    *, session: Session, version_id: int, language: str, kind: RenditionKind, **fields: object
+) -> Rendition:
+    """Create or replace the rendition of a version in one language and kind."""
+    query = select(Rendition).where(
+        Rendition.version_id == version_id, Rendition.language == language, Rendition.kind == kind
+    )
+    rendition = session.exec(query).first() or Rendition(version_id=version_id, language=language, kind=kind)
+    for name, value in fields.items():
+        setattr(rendition, name, value)
+    session.add(rendition)
+    session.flush()
+    return rendition
+
+
+def renditions(session: Session, version_id: int) -> list[Rendition]:
+    """All renditions of a version."""
+    return list(session.exec(select(Rendition).where(Rendition.version_id == version_id)).all())
+
+
+def set_status(*, session: Session, bulletin_id: int, status: BulletinStatus) -> Bulletin:
+    """Move a bulletin to ``status``."""
+    bulletin = get_bulletin(session, bulletin_id)
+    bulletin.status = status
+    bulletin.updated_at = utcnow()
+    session.add(bulletin)
+    session.flush()
+    return bulletin
+
+
+_DECISION_STATUS = {
+    ReviewDecision.approve: BulletinStatus.approved,
+    ReviewDecision.reject: BulletinStatus.rejected,
+    ReviewDecision.request_changes: BulletinStatus.changes_requested,
+}
+
+
+def record_review(
+    *,
+    session: Session,
+    version_id: int,
+    reviewer: str,
+    decision: ReviewDecision,
+    comment: str = "",
+    flow_run_id: str | None = None,
+) -> Review:
+    """Store a reviewer's decision and move the bulletin accordingly."""
+    version = session.get(BulletinVersion, version_id)
+    if version is None:
+        raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
+    review = Review(
+        version_id=version_id, reviewer=reviewer, decision=decision, comment=comment, flow_run_id=flow_run_id
+    )
+    session.add(review)
+    set_status(session=session, bulletin_id=version.bulletin_id, status=_DECISION_STATUS[decision])
+    return review
+
+
+def approved_review(session: Session, version_id: int) -> Review | None:
+    """The approval of a version, if a reviewer gave one."""
+    query = select(Review).where(Review.version_id == version_id, Review.decision == ReviewDecision.approve)
+    return session.exec(query).first()

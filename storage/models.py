@@ -1,0 +1,247 @@
+"""SQLModel tables: administrative units, bulletins and their renditions, devices, playback."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import UTC, date, datetime, time
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    """Timezone-aware now in UTC; SQLModel stores aware datetimes and returns them in UTC."""
+    return datetime.now(UTC)
+
+
+class AdminLevel(enum.StrEnum):
+    """Administrative levels, top to bottom; districts only in plans written before July 2025."""
+
+    country = "country"
+    province = "province"
+    district = "district"
+    commune = "commune"
+    village = "village"
+
+
+class Priority(enum.StrEnum):
+    """The three broadcast priorities of Thông tư 39/2020/TT-BTTTT."""
+
+    normal = "normal"
+    priority = "priority"
+    emergency = "emergency"
+
+
+class BulletinStatus(enum.StrEnum):
+    draft = "draft"
+    produced = "produced"
+    pending_review = "pending_review"
+    approved = "approved"
+    rejected = "rejected"
+    changes_requested = "changes_requested"
+    distributed = "distributed"
+
+
+class RenditionKind(enum.StrEnum):
+    script = "script"  # spoken script, written form
+    spoken = "spoken"  # normalized spoken form fed to speech synthesis
+    eboard = "eboard"  # short text for electronic bulletin boards
+    audio = "audio"  # mastered MP3 in the object store
+
+
+class DeviceKind(enum.StrEnum):
+    speaker_cluster = "speaker_cluster"
+    eboard = "eboard"
+
+
+class ReviewDecision(enum.StrEnum):
+    approve = "approve"
+    reject = "reject"
+    request_changes = "request_changes"
+
+
+class PlaybackStatus(enum.StrEnum):
+    played = "played"
+    displayed = "displayed"
+    failed = "failed"
+    skipped = "skipped"
+
+
+class AdminUnit(SQLModel, table=True):
+    """A unit of the administrative hierarchy; the code is GSO's where one exists."""
+
+    __tablename__ = "admin_unit"
+
+    code: str = Field(primary_key=True, max_length=32)
+    name: str = Field(index=True, max_length=200)
+    level: AdminLevel = Field(index=True)
+    division_type: str = Field(default="", max_length=64)
+    parent_code: str | None = Field(default=None, foreign_key="admin_unit.code", index=True, max_length=32)
+    languages: list[str] = Field(default_factory=lambda: ["vie"], sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Bulletin(SQLModel, table=True):
+    """An editor's bulletin; its text lives in versions."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    external_id: str | None = Field(default=None, unique=True, max_length=100)
+    title: str = Field(max_length=500)
+    category: str = Field(default="van_hoa_xa_hoi", max_length=64)
+    priority: Priority = Field(default=Priority.normal)
+    status: BulletinStatus = Field(default=BulletinStatus.draft, index=True)
+    source_unit_code: str = Field(foreign_key="admin_unit.code", max_length=32)
+    created_by: str = Field(default="", max_length=200)
+    target_seconds: int = Field(default=60)
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class BulletinTarget(SQLModel, table=True):
+    """A unit a bulletin is addressed to; its devices and those below it receive it."""
+
+    __tablename__ = "bulletin_target"
+
+    bulletin_id: int = Field(foreign_key="bulletin.id", primary_key=True)
+    unit_code: str = Field(foreign_key="admin_unit.code", primary_key=True, max_length=32)
+
+
+class BulletinVersion(SQLModel, table=True):
+    """One immutable text of a bulletin; an edit makes a new version."""
+
+    __tablename__ = "bulletin_version"
+    __table_args__ = (UniqueConstraint("bulletin_id", "number"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    bulletin_id: int = Field(foreign_key="bulletin.id", index=True)
+    number: int
+    body: str
+    content_hash: str = Field(max_length=64, index=True)
+    created_by: str = Field(default="", max_length=200)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Rendition(SQLModel, table=True):
+    """A version rendered in one language and kind: script, spoken form, e-board text or audio."""
+
+    __table_args__ = (UniqueConstraint("version_id", "language", "kind"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="bulletin_version.id", index=True)
+    language: str = Field(default="vie", max_length=8)
+    kind: RenditionKind
+    text: str = ""
+    audio_key: str | None = Field(default=None, max_length=200)
+    duration_s: float | None = None
+    loudness_lufs: float | None = None
+    true_peak_dbtp: float | None = None
+    engine: str = Field(default="", max_length=100)
+    voice: str = Field(default="", max_length=200)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Review(SQLModel, table=True):
+    """A reviewer's decision on one version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="bulletin_version.id", index=True)
+    reviewer: str = Field(max_length=200)
+    decision: ReviewDecision
+    comment: str = ""
+    flow_run_id: str | None = Field(default=None, max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Device(SQLModel, table=True):
+    """A loudspeaker-cluster controller or an e-board; it authenticates with a token."""
+
+    id: str = Field(primary_key=True, max_length=64)
+    kind: DeviceKind
+    unit_code: str = Field(foreign_key="admin_unit.code", index=True, max_length=32)
+    name: str = Field(default="", max_length=200)
+    languages: list[str] = Field(default_factory=lambda: ["vie"], sa_column=Column(JSON, nullable=False))
+    token_hash: str = Field(default="", max_length=64)
+    simulated: bool = False
+    last_seen_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class BroadcastWindow(SQLModel, table=True):
+    """A daily time window (local time) in which a unit's loudspeakers broadcast."""
+
+    __tablename__ = "broadcast_window"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str | None = Field(default=None, foreign_key="admin_unit.code", index=True, max_length=32)
+    name: str = Field(max_length=100)
+    starts: time
+    ends: time
+
+
+class PlaylistItem(SQLModel, table=True):
+    """One rendition scheduled on one device for one day's window."""
+
+    __tablename__ = "playlist_item"
+    __table_args__ = (UniqueConstraint("device_id", "version_id", "broadcast_date", "window_name"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", index=True, max_length=64)
+    bulletin_id: int = Field(foreign_key="bulletin.id", index=True)
+    version_id: int = Field(foreign_key="bulletin_version.id")
+    rendition_id: int = Field(foreign_key="rendition.id")
+    language: str = Field(max_length=8)
+    priority: Priority = Field(default=Priority.normal)
+    broadcast_date: date
+    window_name: str = Field(max_length=100)
+    starts_at: datetime
+    ends_at: datetime
+    delivered_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PlaybackConfirmation(SQLModel, table=True):
+    """A device's report that it played (or failed to play) a playlist item."""
+
+    __tablename__ = "playback_confirmation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    event_id: uuid.UUID = Field(unique=True)
+    device_id: str = Field(foreign_key="device.id", index=True, max_length=64)
+    playlist_item_id: int = Field(foreign_key="playlist_item.id", index=True)
+    status: PlaybackStatus
+    occurred_at: datetime
+    received_at: datetime = Field(default_factory=utcnow)
+    duration_s: float | None = None
+
+
+class Heartbeat(SQLModel, table=True):
+    """A device's periodic status report."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    device_id: str = Field(foreign_key="device.id", index=True, max_length=64)
+    received_at: datetime = Field(default_factory=utcnow)
+    status: str = Field(default="ok", max_length=32)
+    signal_dbm: int | None = None
+    battery_pct: int | None = None
+    fm_fallback: bool = False
+    firmware: str = Field(default="", max_length=64)
+
+
+class CitizenFeedback(SQLModel, table=True):
+    """A citizen's rating or message about a bulletin or their area."""
+
+    __tablename__ = "citizen_feedback"
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_code: str = Field(foreign_key="admin_unit.code", index=True, max_length=32)
+    bulletin_id: int | None = Field(default=None, foreign_key="bulletin.id", index=True)
+    channel: str = Field(default="portal", max_length=32)
+    topic: str = Field(default="", max_length=64)
+    rating: int | None = Field(default=None, ge=1, le=5)
+    message: str = ""
+    handled: bool = False
+    created_at: datetime = Field(default_factory=utcnow)
