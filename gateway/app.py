@@ -1,0 +1,109 @@
+"""The gateway's ASGI app: ``create_app(settings)``, and ``app`` built from the environment on first use.
+
+``uvicorn gateway.app:app`` serves it. Importing this module reads no settings and touches no
+database or file: ``app`` is made when first looked up, and the engine, object store and signing
+key on the first request that needs them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import storage
+from gateway.deps import Resources
+from gateway.errors import error_response, install_error_handlers
+from gateway.routes import health_router, router, too_large
+from gateway.schemas import MAX_BODY_BYTES
+
+# How long a signed manifest may be used; bounds replay of an old manifest.
+MANIFEST_TTL = timedelta(hours=24)
+
+
+class BodySizeLimit:
+    """Refuse request bodies over ``limit`` bytes with 413 before anything parses them."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY_BYTES) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] not in {"POST", "PUT", "PATCH"}:
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope["headers"]).get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > self.limit:
+            await self._refuse(scope, receive, send, f"{int(declared):,} bytes")
+            return
+        chunks, size, more = [], 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+            if size > self.limit:
+                await self._refuse(scope, receive, send, f"more than {self.limit:,} bytes")
+                return
+        body, sent = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal sent
+            if sent:
+                return await receive()
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, what: str) -> None:
+        err = too_large(f"{what}; the limit is {self.limit:,} bytes")
+        await error_response(err.status, err.code, err.message_en, err.message_vi)(scope, receive, send)
+
+
+def create_app(
+    settings: storage.StorageSettings,
+    *,
+    signing_key_path: Path | None = None,
+    manifest_ttl: timedelta = MANIFEST_TTL,
+) -> FastAPI:
+    """The device gateway for ``settings``; the signing key defaults to ``<data_dir>/keys/manifest-ed25519.pem``."""
+    resources = Resources(settings, signing_key_path=signing_key_path, manifest_ttl=manifest_ttl)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        resources.close()
+
+    app = FastAPI(
+        title="bantin device gateway",
+        version="1",
+        summary="Signed manifests, audio, playback confirmations and heartbeats for loudspeakers and e-boards.",
+        lifespan=lifespan,
+    )
+    app.state.resources = resources
+    install_error_handlers(app)
+    app.include_router(health_router)
+    app.include_router(router)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+_app: FastAPI | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``app``: the gateway for the environment's settings (BANTIN_DATA_DIR, BANTIN_DATABASE_URL, BANTIN_S3_*)."""
+    global _app
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    if _app is None:
+        _app = create_app(storage.StorageSettings())
+    return _app

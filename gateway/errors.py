@@ -1,0 +1,96 @@
+"""Gateway errors and the handlers that turn every failure into one JSON shape, in both languages."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+import storage
+
+
+class GatewayError(Exception):
+    """An error answered as ``{"error", "message_vi", "message_en"}`` with an HTTP status."""
+
+    def __init__(
+        self, status: int, code: str, message_en: str, message_vi: str, headers: dict | None = None
+    ) -> None:
+        super().__init__(message_en)
+        self.status = status
+        self.code = code
+        self.message_en = message_en
+        self.message_vi = message_vi
+        self.headers = headers
+
+
+# Storage errors a device can cause, by class; anything else from storage is a 400.
+_STORAGE_STATUS = {
+    "DeviceAuthError": 403,
+    "UnknownDevice": 404,
+    "UnknownBulletin": 404,
+    "UnknownUnit": 404,
+}
+
+
+def error_response(
+    status: int,
+    code: str,
+    message_en: str,
+    message_vi: str,
+    *,
+    details: list[str] | None = None,
+    headers=None,
+) -> JSONResponse:
+    body = {"error": code, "message_vi": message_vi, "message_en": message_en, "details": details or []}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _field(loc: tuple) -> str:
+    return ".".join(str(part) for part in loc if part != "body") or "body"
+
+
+async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
+    return error_response(exc.status, exc.code, exc.message_en, exc.message_vi, headers=exc.headers)
+
+
+async def _storage_error(_request: Request, exc: storage.StorageError) -> JSONResponse:
+    status = _STORAGE_STATUS.get(type(exc).__name__, 400)
+    return error_response(status, exc.code, exc.message_en, exc.message_vi)
+
+
+async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    details = [f"{_field(tuple(e.get('loc', ())))}: {e.get('msg', 'invalid')}" for e in exc.errors()[:20]]
+    first = details[0] if details else "the request body is not valid JSON"
+    return error_response(
+        422,
+        "invalid_request",
+        f"the request is malformed ({first}); nothing was stored — fix it and send it again",
+        f"yêu cầu không hợp lệ ({first}); chưa lưu gì — hãy sửa rồi gửi lại",
+        details=details,
+    )
+
+
+async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    if exc.status_code == 404:
+        return error_response(
+            404,
+            "not_found",
+            "no such endpoint; the device API is under /v1",
+            "không có địa chỉ này; API ở /v1",
+        )
+    if exc.status_code == 405:
+        return error_response(
+            405, "method_not_allowed", "method not allowed here", "không hỗ trợ phương thức này"
+        )
+    return error_response(
+        exc.status_code, "http_error", str(exc.detail), str(exc.detail), headers=exc.headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Answer every error with the shared bilingual body."""
+    app.add_exception_handler(GatewayError, _gateway_error)
+    app.add_exception_handler(storage.StorageError, _storage_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -1,0 +1,143 @@
+"""The device API under /v1: manifest, audio, confirmations, heartbeats, the public key; and /healthz."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Response
+from sqlalchemy import text
+
+import storage
+from gateway.deps import DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
+from gateway.errors import GatewayError
+from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_etag, manifest_item
+from gateway.schemas import (
+    MAX_CONFIRMATIONS_PER_BATCH,
+    ConfirmationBatch,
+    ConfirmationOut,
+    ErrorBody,
+    HealthOut,
+    HeartbeatIn,
+    HeartbeatOut,
+    PublicKeyOut,
+    SignedManifestOut,
+)
+
+ERRORS = {
+    400: {"model": ErrorBody},
+    401: {"model": ErrorBody},
+    403: {"model": ErrorBody},
+    404: {"model": ErrorBody},
+    413: {"model": ErrorBody},
+    422: {"model": ErrorBody},
+}
+
+router = APIRouter(prefix="/v1", responses=ERRORS)
+health_router = APIRouter()
+
+
+@health_router.get("/healthz", response_model=HealthOut)
+def healthz(session: SessionDep) -> HealthOut:
+    """Liveness and database reachability."""
+    session.exec(text("SELECT 1"))  # type: ignore[call-overload]
+    return HealthOut()
+
+
+@router.get("/keys/manifest", response_model=PublicKeyOut)
+def manifest_public_key(resources: ResourcesDep) -> PublicKeyOut:
+    """The Ed25519 public key that verifies manifests."""
+    signer = resources.signer
+    return PublicKeyOut(key_id=signer.key_id, public_key_pem=signer.public_key_pem.decode("ascii"))
+
+
+@router.get("/devices/{device_id}/manifest", response_model=SignedManifestOut)
+def device_manifest(
+    device: DeviceDep,
+    session: SessionDep,
+    resources: ResourcesDep,
+    response: Response,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> SignedManifestOut | Response:
+    """The device's signed manifest; 304 when it is unchanged since the ETag the device holds."""
+    now = storage.utcnow()
+    items = [manifest_item(e) for e in storage.device_playlist(session=session, device=device, now=now)]
+    etag = manifest_etag(device.id, items, resources.signer.key_id)
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if etag_matches(if_none_match, etag):
+        return Response(status_code=304, headers=headers)
+    response.headers.update(headers)
+    manifest = build_manifest(device.id, items, now=now, ttl=resources.manifest_ttl)
+    signed = resources.signer.sign(manifest.model_dump(mode="json"))
+    return SignedManifestOut(manifest=signed.manifest, signature=signed.signature, key_id=signed.key_id)
+
+
+@router.get(
+    "/audio/{name:path}",
+    response_class=Response,
+    responses={200: {"content": {"audio/mpeg": {}}, "description": "The MP3 bytes."}},
+)
+def audio(
+    name: str,
+    _device: HeaderDeviceDep,
+    resources: ResourcesDep,
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The MP3 named ``<sha256>.mp3`` (or ``audio/<sha256>.mp3``); its ETag is the sha256."""
+    match = AUDIO_NAME.match(name)
+    if match is None:
+        raise GatewayError(
+            400,
+            "invalid_audio_key",
+            f"invalid audio key {name[:120]!r}: use '<sha256>.mp3' as given in the manifest's audio_url",
+            f"mã âm thanh không hợp lệ {name[:120]!r}: dùng '<sha256>.mp3' như audio_url trong danh mục phát",
+        )
+    sha = match["sha"]
+    headers = {"ETag": f'"{sha}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    if etag_matches(if_none_match, f'"{sha}"'):
+        return Response(status_code=304, headers=headers)
+    try:
+        data = resources.store.get(f"audio/{sha}.mp3")
+    except storage.ObjectNotFound:
+        raise GatewayError(
+            404,
+            "unknown_audio",
+            f"no audio {sha}.mp3 is stored; fetch a fresh manifest, the bulletin may have been replaced",
+            f"không có tệp âm thanh {sha}.mp3; hãy tải lại danh mục phát, bản tin có thể đã được thay",
+        ) from None
+    return Response(content=data, media_type="audio/mpeg", headers=headers)
+
+
+def too_large(what: str) -> GatewayError:
+    """413 with advice on the batch size."""
+    return GatewayError(
+        413,
+        "batch_too_large",
+        f"the batch is too large ({what}): send at most {MAX_CONFIRMATIONS_PER_BATCH} events per request",
+        f"lô xác nhận quá lớn ({what}): gửi tối đa {MAX_CONFIRMATIONS_PER_BATCH} sự kiện mỗi lần",
+    )
+
+
+@router.post("/devices/{device_id}/confirmations", response_model=ConfirmationOut)
+def post_confirmations(device: DeviceDep, session: SessionDep, batch: ConfirmationBatch) -> ConfirmationOut:
+    """Store a batch of playback confirmations; a retried event is reported as a duplicate."""
+    if len(batch.events) > MAX_CONFIRMATIONS_PER_BATCH:
+        raise too_large(f"{len(batch.events)} events")
+    events = [
+        storage.ConfirmationEvent(
+            event_id=e.event_id,
+            item_id=e.item_id,
+            status=storage.PlaybackStatus(e.status),
+            occurred_at=e.occurred_at,
+            duration_s=e.duration_s,
+        )
+        for e in batch.events
+    ]
+    result = storage.record_confirmations(session=session, device=device, events=events)
+    return ConfirmationOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
+
+
+@router.post("/devices/{device_id}/heartbeats", response_model=HeartbeatOut, status_code=201)
+def post_heartbeat(device: DeviceDep, session: SessionDep, beat: HeartbeatIn) -> HeartbeatOut:
+    """Store a device's status report."""
+    stored = storage.record_heartbeat(session=session, device=device, **beat.model_dump())
+    return HeartbeatOut(device_id=device.id, received_at=stored.received_at)
