@@ -103,6 +103,8 @@ def _is_sentence_start(doc: Doc, i: int) -> bool:
         return False
     if j == i - 1 and token.text in CLOSING_MARKS and not _opens_quote(doc, i):
         return False
+    if j == i - 1 and not doc[j].whitespace_:  # "N.T.H.", "v.v...": no space after the period
+        return False
     if (
         j > 0
         and doc[j].text == "."
