@@ -13,8 +13,10 @@ __all__ = [
     "ENGINES",
     "VoiceInfo",
     "engine_status",
+    "engine_voices",
     "get_engine",
     "get_voice",
+    "list_engines",
     "list_voices",
     "register_engine",
     "voices_for_language",
@@ -95,30 +97,46 @@ def _mark(info: VoiceInfo, available: bool, reason: str, licence: str = "") -> V
     return replace(info, available=available, reason=reason, licence=info.licence or licence)
 
 
+def engine_voices(name: str, models_dir: Path | None = None) -> list[VoiceInfo]:
+    """The voices of one registered engine, available or not (with why)."""
+    available, reason = engine_status(name)
+    engine, _ = _load_engine(name)
+    if engine is None:
+        return _unavailable_local_voices(name, models_dir, reason)
+    try:
+        found = engine.voices(models_dir)
+    except Exception as exc:  # a malformed model directory must not hide the other voices
+        return _unavailable_local_voices(name, models_dir, f"cannot list voices: {exc}")
+    return [info if available else _mark(info, False, reason) for info in found]
+
+
 def list_voices(models_dir: Path | None = None) -> list[VoiceInfo]:
     """Every voice of every registered engine, available or not (with why), built-in voices first."""
-    voices: list[VoiceInfo] = []
+    return [info for name in ENGINES for info in engine_voices(name, models_dir)]
+
+
+def list_engines() -> list[dict[str, object]]:
+    """Every registered engine with its licence and whether it can run here (and why not)."""
+    rows = []
     for name in ENGINES:
         available, reason = engine_status(name)
         engine, _ = _load_engine(name)
-        if engine is None:
-            voices.extend(_unavailable_local_voices(name, models_dir, reason))
-            continue
-        try:
-            found = engine.voices(models_dir)
-        except Exception as exc:  # a malformed model directory must not hide the other voices
-            voices.extend(_unavailable_local_voices(name, models_dir, f"cannot list voices: {exc}"))
-            continue
-        voices.extend(info if available else _mark(info, False, reason) for info in found)
-    return voices
+        licence = getattr(engine, "licence", "") or _ENGINE_LICENCES.get(name, "")
+        rows.append({"engine": name, "licence": licence, "available": available, "reason": reason})
+    return rows
 
 
 def _find_voice(name: str, models_dir: Path | None) -> VoiceInfo:
     """The listed voice called ``name``; unknown names raise UnknownVoice listing the known ones."""
+    # Ask the engine the name points at first ("vits-x" -> vits), so looking up an eSpeak voice never
+    # imports torch for the neural engines.
+    prefix = name.split("-", 1)[0]
+    order = sorted(ENGINES, key=lambda engine: engine != prefix)
+    for engine in order:
+        for info in engine_voices(engine, models_dir):
+            if info.name == name:
+                return info
     voices = list_voices(models_dir)
-    for info in voices:
-        if info.name == name:
-            return info
     known = ", ".join(v.name for v in voices) or "none"
     raise UnknownVoice(
         f"Unknown voice {name!r}. Known voices: {known}. Run `bantin voices` to see which can run here.",
