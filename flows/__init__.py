@@ -1,0 +1,43 @@
+"""Prefect flows and the plain stage functions they wrap: produce, review, distribute, evaluate."""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+# Public name -> module that defines it. Imported on first use so heavy
+# dependencies load only in the code path that needs them.
+_API: dict[str, str] = {
+    "PipelineSettings": "flows.settings",
+    "TextRendition": "flows.stages",
+    "AudioRendition": "flows.stages",
+    "prepare_text": "flows.stages",
+    "render_audio": "flows.stages",
+    "review_summary": "flows.stages",
+    "reach_markdown": "flows.stages",
+    "ProduceRequest": "flows.produce",
+    "ReviewInput": "flows.produce",
+    "produce_bulletins": "flows.produce",
+    "task_runner_for": "flows.produce",
+    "EvaluateRequest": "flows.evaluate",
+    "Period": "flows.evaluate",
+    "evaluate_reach": "flows.evaluate",
+    "period_bounds": "flows.evaluate",
+    "PausedReview": "flows.review",
+    "paused_reviews": "flows.review",
+    "submit_review": "flows.review",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_API[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

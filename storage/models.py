@@ -94,6 +94,7 @@ class Bulletin(SQLModel, table=True):
     source_unit_code: str = Field(foreign_key="admin_unit.code", max_length=32)
     created_by: str = Field(default="", max_length=200)
     target_seconds: int = Field(default=60)
+    production_note: str = Field(default="", description="Why production failed, for the editor.")
     valid_from: datetime | None = None
     valid_until: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)

@@ -1,10 +1,24 @@
-"""Core commands: version, database, units, devices, production, simulation, demo."""
+"""Core commands: database, units, devices, bulletins, production, reviews, evaluation, demo."""
 
 from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
 import bantin
+from bantin.cli.common import fail, ready_settings, session_for
+from bantin.prefect_env import configure_prefect
+from bantin.settings import load_settings
+
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+units_app = typer.Typer(help="Administrative units (provinces, communes, villages).", no_args_is_help=True)
+devices_app = typer.Typer(help="Loudspeaker clusters and e-boards.", no_args_is_help=True)
+bulletins_app = typer.Typer(help="Bulletin drafts.", no_args_is_help=True)
+reviews_app = typer.Typer(help="Reviews of produced bulletins (through Prefect).", no_args_is_help=True)
+audio_app = typer.Typer(help="Recorded audio for languages without a voice.", no_args_is_help=True)
 
 
 def version() -> None:
@@ -12,5 +26,238 @@ def version() -> None:
     typer.echo(bantin.__version__)
 
 
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply database migrations (creates the SQLite file on first use)."""
+    import storage
+
+    settings = load_settings()
+    storage.upgrade_database(settings.resolved_database_url)
+    typer.echo(f"database at revision {storage.current_revision(settings.resolved_database_url)}")
+
+
+@units_app.command("import")
+def units_import(
+    province: Annotated[str, typer.Option(help="Province name or GSO code, e.g. 'Quảng Trị'.")],
+) -> None:
+    """Import a province and its communes from the vietnam-provinces package."""
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        result = storage.import_province(session=session, province=province)
+    typer.echo(
+        f"{result.province_name} ({result.province_code}): {result.communes} communes/wards, "
+        f"{result.added} added, {result.updated} updated"
+    )
+
+
+@units_app.command("list")
+def units_list(
+    parent: Annotated[str | None, typer.Option(help="Only units directly below this code.")] = None,
+    name: Annotated[str | None, typer.Option(help="Only units whose name contains this.")] = None,
+) -> None:
+    """List administrative units."""
+    from sqlmodel import select
+
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        query = select(storage.AdminUnit).order_by(storage.AdminUnit.code)
+        if parent:
+            query = query.where(storage.AdminUnit.parent_code == parent)
+        units = storage.find_units(session, name, limit=10_000) if name else session.exec(query).all()
+        for unit in units:
+            typer.echo(f"{unit.code}\t{unit.level.value}\t{unit.name}\t{unit.parent_code or ''}")
+
+
+@devices_app.command("import")
+def devices_import(
+    path: Annotated[Path, typer.Argument(help="CSV or JSON file of villages and devices.")],
+) -> None:
+    """Create or update villages and devices; prints tokens of new devices once."""
+    import storage
+
+    if not path.is_file():
+        fail(FileNotFoundError(f"no such file: {path}"))
+    fmt = "json" if path.suffix.lower() == ".json" else "csv"
+    try:
+        rows = storage.parse_records(path.read_text(encoding="utf-8"), fmt)
+    except (ValueError, UnicodeDecodeError) as exc:
+        fail(ValueError(f"{path}: {exc}"))
+    settings = ready_settings()
+    with session_for(settings) as session:
+        result = storage.import_records(session=session, rows=rows)
+    typer.echo(
+        f"villages: {result.villages_added} added, {result.villages_updated} updated; "
+        f"devices: {result.devices_added} added, {result.devices_updated} updated"
+    )
+    for device_id, token in result.tokens.items():
+        typer.echo(f"token {device_id} {token}")
+
+
+@devices_app.command("token")
+def devices_token(device_id: str) -> None:
+    """Issue a new token for a device (the old one stops working)."""
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        typer.echo(storage.issue_token(session=session, device_id=device_id))
+
+
+@bulletins_app.command("submit")
+def bulletins_submit(
+    path: Annotated[Path, typer.Argument(help="JSON file: one draft or a list of drafts.")],
+) -> None:
+    """Store drafts (idempotent on external_id and content)."""
+    from pydantic import ValidationError
+
+    import storage
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        drafts = [
+            storage.BulletinDraft.model_validate(d) for d in (data if isinstance(data, list) else [data])
+        ]
+    except (OSError, ValueError, ValidationError) as exc:
+        fail(ValueError(f"{path}: {exc}"))
+    settings = ready_settings()
+    with session_for(settings) as session:
+        for draft in drafts:
+            bulletin, version, created = storage.save_draft(session=session, draft=draft)
+            typer.echo(
+                f"bulletin {bulletin.id} v{version.number} {'stored' if created else 'unchanged'}: {bulletin.title}"
+            )
+
+
+@bulletins_app.command("list")
+def bulletins_list() -> None:
+    """List bulletins with their status."""
+    from sqlmodel import select
+
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        for b in session.exec(select(storage.Bulletin).order_by(storage.Bulletin.id)).all():
+            note = f"\t{b.production_note}" if b.production_note else ""
+            typer.echo(f"{b.id}\t{b.status.value}\t{b.priority.value}\t{b.title}{note}")
+
+
+def produce(
+    bulletin: Annotated[list[str] | None, typer.Argument(help="Bulletin ids; none means all drafts.")] = None,
+    voice: Annotated[str, typer.Option(help="Voice name (bantin voices).")] = "",
+    review_timeout_minutes: Annotated[int | None, typer.Option(help="Wait this long per review.")] = None,
+) -> None:
+    """Run the production flow; it pauses for each review (approve in the Prefect UI or `bantin reviews`)."""
+    settings = ready_settings()
+    configure_prefect(settings.data_dir)
+    from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
+
+    flow = produce_bulletins.with_options(task_runner=task_runner_for(settings.task_runner))
+    outcome = flow(
+        ProduceRequest(bulletins=bulletin or [], voice=voice, review_timeout_minutes=review_timeout_minutes)
+    )
+    typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2, default=str))
+
+
+@reviews_app.command("list")
+def reviews_list() -> None:
+    """Production runs paused for a review."""
+    settings = load_settings()
+    configure_prefect(settings.data_dir)
+    from flows.review import paused_reviews
+
+    for paused in paused_reviews():
+        typer.echo(f"{paused.flow_run_id}\tversion {paused.version_id}\t{paused.flow_run_name}")
+
+
+@reviews_app.command("submit")
+def reviews_submit(
+    flow_run_id: str,
+    decision: Annotated[str, typer.Option(help="approve, reject or request_changes")],
+    reviewer: Annotated[str, typer.Option(help="Your name")],
+    comment: Annotated[str, typer.Option(help="Reason or requested changes")] = "",
+) -> None:
+    """Resume a paused production run with a decision (same as the Prefect UI form)."""
+    from uuid import UUID
+
+    import storage
+
+    settings = load_settings()
+    configure_prefect(settings.data_dir)
+    from flows.review import submit_review
+
+    try:
+        choice = storage.ReviewDecision(decision)
+        run_id = UUID(flow_run_id)
+    except ValueError as exc:
+        fail(ValueError(f"{exc}; decision is approve, reject or request_changes and the run id a UUID"))
+    submit_review(run_id, decision=choice, reviewer=reviewer, comment=comment)
+    typer.echo(f"{decision} sent to run {flow_run_id}")
+
+
+def evaluate(period: Annotated[str, typer.Option(help="all, day or annual")] = "all") -> None:
+    """Run the evaluation flow and print the totals."""
+    settings = ready_settings()
+    configure_prefect(settings.data_dir)
+    from flows.evaluate import EvaluateRequest, Period, evaluate_reach
+
+    try:
+        request = EvaluateRequest(period=Period(period))
+    except ValueError as exc:
+        fail(exc)
+    result = evaluate_reach(request)
+    typer.echo(json.dumps({k: v for k, v in result.items() if k != "groups"}, ensure_ascii=False, indent=2))
+
+
+@audio_app.command("import")
+def audio_import(
+    path: Annotated[Path, typer.Argument(help="WAV, MP3, OGG/Opus or M4A recording.")],
+    bulletin: Annotated[str, typer.Option(help="Bulletin id or external id.")],
+    language: Annotated[str, typer.Option(help="ISO 639-3 code, e.g. khm, hnj.")],
+    profile: Annotated[str, typer.Option(help="Mastering profile.")] = "loudspeaker",
+) -> None:
+    """Master a recorded reading and store it as the bulletin's audio in that language."""
+    from bantin.recordings import store_recording
+
+    if not path.is_file():
+        fail(FileNotFoundError(f"no such file: {path}"))
+    settings = ready_settings()
+    try:
+        summary = store_recording(
+            settings,
+            path.read_bytes(),
+            filename=path.name,
+            bulletin=bulletin,
+            language=language,
+            profile=profile,
+        )
+    except ValueError as exc:  # SpeechError and StorageError are ValueErrors with both messages
+        fail(exc)
+    typer.echo(summary)
+
+
+def demo(
+    devices: Annotated[int, typer.Option(help="How many simulated devices to run.")] = 10,
+    seed: Annotated[int, typer.Option(help="Seed of the simulated faults.")] = 7,
+) -> None:
+    """The main job end to end on embedded defaults: province, drafts, flows, approval, devices, report."""
+    from bantin.demo.run import run_demo
+
+    run_demo(load_settings(), devices=devices, seed=seed)
+
+
 def register(app: typer.Typer) -> None:
     app.command()(version)
+    app.command()(produce)
+    app.command()(evaluate)
+    app.command()(demo)
+    app.add_typer(db_app, name="db")
+    app.add_typer(units_app, name="units")
+    app.add_typer(devices_app, name="devices")
+    app.add_typer(bulletins_app, name="bulletins")
+    app.add_typer(reviews_app, name="reviews")
+    app.add_typer(audio_app, name="audio")

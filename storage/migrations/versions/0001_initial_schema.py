@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 18:51:11.417169
+Create Date: 2026-11-23 18:54:58.742429
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("source_unit_code", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=False),
         sa.Column("created_by", sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
         sa.Column("target_seconds", sa.Integer(), nullable=False),
+        sa.Column("production_note", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("valid_from", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("valid_until", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),

@@ -1,0 +1,193 @@
+"""`bantin demo`: the whole job once, on embedded defaults, idempotent on rerun."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from importlib.resources import files
+
+import typer
+
+from bantin.prefect_env import configure_prefect
+from bantin.settings import Settings
+
+DEMO_PROVINCE = "Quảng Trị"
+DEMO_REVIEWER = "Nguyễn Thị Lan (lãnh đạo UBND xã, demo)"
+
+
+def _say(text: str) -> None:
+    typer.echo(f"• {text}")
+
+
+def load_demo_data(settings: Settings) -> list[str]:
+    """Import the demo province, villages, devices and drafts; returns the drafts' external ids."""
+    import storage
+    from storage import BulletinDraft
+
+    storage.upgrade_database(settings.resolved_database_url)
+    engine = storage.make_engine(settings.resolved_database_url)
+    demo = files("bantin.demo")
+    with storage.session_scope(engine) as session:
+        units = storage.import_province(session=session, province=DEMO_PROVINCE)
+        _say(f"Tỉnh / Province {units.province_name}: {units.communes} xã/phường, {units.added} mới / new")
+        rows = storage.parse_records(demo.joinpath("devices.json").read_text(encoding="utf-8"), "json")
+        devices = storage.import_records(session=session, rows=rows)
+        _say(
+            f"Thôn / Villages +{devices.villages_added}, thiết bị / devices +{devices.devices_added} "
+            f"({len(rows) - devices.villages_added - devices.villages_updated} in file)"
+        )
+        ids = []
+        for raw in json.loads(demo.joinpath("drafts.json").read_text(encoding="utf-8")):
+            bulletin, version, created = storage.save_draft(
+                session=session, draft=BulletinDraft.model_validate(raw)
+            )
+            ids.append(str(bulletin.id))
+            _say(
+                f"Bản tin / Draft #{bulletin.id} v{version.number} {'mới / new' if created else 'đã có / unchanged'}: "
+                f"{bulletin.title}"
+            )
+    engine.dispose()
+    return ids
+
+
+class DemoReviewer(threading.Thread):
+    """Approves every paused review through Prefect's resume API, as a named reviewer would."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True, name="demo-reviewer")
+        self.stop = threading.Event()
+        self.approved: list[int | None] = []
+        self.errors: list[str] = []
+
+    def run(self) -> None:
+        from flows.review import paused_reviews, submit_review
+        from storage import ReviewDecision
+
+        seen: set[str] = set()
+        while not self.stop.is_set():
+            try:
+                for paused in paused_reviews():
+                    if str(paused.flow_run_id) + str(paused.version_id) in seen:
+                        continue
+                    seen.add(str(paused.flow_run_id) + str(paused.version_id))
+                    submit_review(
+                        paused.flow_run_id,
+                        decision=ReviewDecision.approve,
+                        reviewer=DEMO_REVIEWER,
+                        comment="Đồng ý phát / Approved for broadcast (demo)",
+                    )
+                    self.approved.append(paused.version_id)
+                    _say(
+                        f"Duyệt / Approved version {paused.version_id} as {DEMO_REVIEWER} (run {paused.flow_run_id})"
+                    )
+            except Exception as exc:  # keep polling through a transient API error
+                self.errors.append(repr(exc))
+            self.stop.wait(1.0)
+
+
+def run_production(settings: Settings, bulletin_ids: list[str]) -> dict:
+    """Run the production flow while the demo reviewer approves each pause."""
+    from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
+
+    reviewer = DemoReviewer()
+    reviewer.start()
+    try:
+        flow = produce_bulletins.with_options(task_runner=task_runner_for(settings.task_runner))
+        return flow(ProduceRequest(bulletins=bulletin_ids, review_timeout_minutes=10))
+    finally:
+        reviewer.stop.set()
+        reviewer.join(timeout=5)
+
+
+def run_fleet(settings: Settings, devices: int, seed: int):  # type: ignore[no-untyped-def]
+    """Start the gateway locally and let the simulated devices fetch, play and confirm."""
+    from bantin.simulator import pick_simulated_devices
+    from bantin.simulator import run_fleet as simulate
+    from gateway.app import create_app
+    from gateway.server import serve_in_thread
+
+    app = create_app(settings)
+    chosen = pick_simulated_devices(settings, devices)
+    with serve_in_thread(app) as base_url:
+        report = simulate(base_url, chosen.devices, public_key_pem=chosen.public_key_pem, seed=seed)
+    return report
+
+
+def run_demo(settings: Settings, *, devices: int = 10, seed: int = 7) -> dict:
+    """Province, drafts, production with approval, distribution, devices, evaluation, summary."""
+    started = time.monotonic()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    configure_prefect(settings.data_dir)
+    typer.echo(f"bantin demo — dữ liệu / data dir: {settings.data_dir.resolve()}")
+    bulletin_ids = load_demo_data(settings)
+    typer.echo(
+        "Sản xuất bản tin / Producing bulletins. Each run pauses for a review: in the Prefect UI "
+        "(`prefect server start`, then Flow Runs → the paused run → Resume) a reviewer fills the form "
+        "(decision, reviewer, comment); `bantin reviews list` / `bantin reviews submit RUN_ID --decision approve "
+        "--reviewer NAME` does the same from a shell. The demo approves as a named demo reviewer:"
+    )
+    outcome = run_production(settings, bulletin_ids)
+    fleet = run_fleet(settings, devices, seed)
+    _say(f"Thiết bị / Devices: {fleet}")
+    from flows.evaluate import EvaluateRequest, evaluate_reach
+
+    evaluation = evaluate_reach(EvaluateRequest())
+    summary = demo_summary(settings, outcome, fleet, evaluation, time.monotonic() - started)
+    typer.echo(render_summary(summary))
+    return summary
+
+
+def demo_summary(settings: Settings, outcome: dict, fleet, evaluation: dict, seconds: float) -> dict:  # type: ignore[no-untyped-def]
+    """The figures the demo ends with."""
+    from sqlmodel import func, select
+
+    import storage
+
+    engine = storage.make_engine(settings.resolved_database_url)
+    with storage.session_scope(engine) as session:
+        confirmations = session.exec(select(func.count()).select_from(storage.PlaybackConfirmation)).one()
+        reached = session.exec(
+            select(func.count(func.distinct(storage.PlaybackConfirmation.device_id)))
+        ).one()
+        approved = session.exec(
+            select(func.count())
+            .select_from(storage.Review)
+            .where(storage.Review.decision == storage.ReviewDecision.approve)
+        ).one()
+    engine.dispose()
+    produced = sum(1 for row in outcome.values() if "audio" in row)
+    return {
+        "produced": produced,
+        "failed": sorted(k for k, row in outcome.items() if "error" in row),
+        "approved": approved,
+        "devices_reached": reached,
+        "confirmations": confirmations,
+        "delivery_rate": evaluation["delivery_rate"],
+        "totals": evaluation["totals"],
+        "report": {
+            k: str((settings.objects_dir / v).resolve()) if not settings.s3_endpoint else v
+            for k, v in evaluation["report_keys"].items()
+        },
+        "audio_dir": str((settings.objects_dir / "audio").resolve()),
+        "seconds": round(seconds, 1),
+    }
+
+
+def render_summary(summary: dict) -> str:
+    """The summary as the demo prints it."""
+    lines = [
+        "",
+        "== Tóm tắt / Summary ==",
+        f"Bản tin đã sản xuất / produced:        {summary['produced']}",
+        f"Đã duyệt / approved:                   {summary['approved']}",
+        f"Thiết bị đã phát / devices reached:    {summary['devices_reached']}",
+        f"Xác nhận phát / confirmations:         {summary['confirmations']}",
+        f"Tỷ lệ phát / delivery rate:            {summary['delivery_rate']:.0%}",
+        f"Âm thanh / audio:                      {summary['audio_dir']}",
+        f"Báo cáo / report:                      {summary['report']['markdown']}",
+        f"Thời gian / wall time:                 {summary['seconds']} s",
+    ]
+    if summary["failed"]:
+        lines.append(f"Không sản xuất được / not produced:     {', '.join(summary['failed'])}")
+    return "\n".join(lines)

@@ -1,0 +1,29 @@
+"""Settings the pipeline needs beyond storage; read at entry points and passed to flows."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+
+from storage.config import StorageSettings
+
+
+class PipelineSettings(StorageSettings):
+    """Storage locations plus speech, summary and review settings (prefix ``BANTIN_``)."""
+
+    model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")
+
+    timezone: str = Field("Asia/Ho_Chi_Minh", description="Time zone of broadcast windows and schedules.")
+    default_voice: str = Field("espeak-vi-north", description="Voice for Vietnamese speech.")
+    tts_models_dir: Path | None = Field(
+        None, description="Directory of local speech models, one subdirectory per voice (VITS or Coqui)."
+    )
+    summarizer_model_dir: Path | None = Field(
+        None, description="Local seq2seq model for abstractive summaries; empty means extractive only."
+    )
+    review_timeout_seconds: int = Field(
+        7 * 24 * 3600, description="How long a paused production waits for a reviewer."
+    )
+    task_runner: str = Field("threads", description="threads, processes or dask (needs prefect-dask).")
