@@ -1,0 +1,50 @@
+"""Spoken form of Vietnamese bulletin text: what a radio announcer reads aloud.
+
+The conventions (numbers, dates, times, units, legal document numbers, addresses) are those of
+``shared/data/README.md``; tables live in ``nlp/data`` (``abbreviations.tsv`` and ``norm_*.tsv``).
+Rules run in a fixed order, most specific first, each turning its matches into words so later
+rules never see them again; a last pass reads any digit left. Paragraph breaks and the
+punctuation that marks a pause (. , ; : ! ?) are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+from nlp.clean import clean_text
+from nlp.normalize_data import packaged_mapping, parse_table
+from nlp.normalize_rules import RULES, Context
+
+
+def load_abbreviations(text: str) -> dict[str, str]:
+    """Parse TSV content ``abbreviation<TAB>spoken form`` (``#`` comments and blank lines skipped)."""
+    return dict(parse_table(text))  # type: ignore[arg-type]
+
+
+def packaged_abbreviations() -> dict[str, str]:
+    """The abbreviation table shipped with bantin (``nlp/data/abbreviations.tsv``)."""
+    return dict(packaged_mapping("abbreviations.tsv"))
+
+
+def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None = None) -> str:
+    """Return the spoken form of ``text``: no digits, abbreviations expanded, paragraphs kept."""
+    context = _context(tuple(sorted((abbreviations or {}).items())))
+    paragraphs = clean_text(text).split("\n\n")
+    spoken = ("\n".join(normalize_line(line, context) for line in p.split("\n")) for p in paragraphs)
+    return "\n\n".join(p for p in spoken if p.strip())
+
+
+def normalize_line(line: str, context: Context) -> str:
+    """Apply every rule to one line of cleaned text."""
+    for rule in RULES:
+        line = rule(line, context)
+    return line
+
+
+@lru_cache(maxsize=32)
+def _context(extra: tuple[tuple[str, str], ...]) -> Context:
+    """Rules' shared state, built once per abbreviation table."""
+    table = packaged_abbreviations()
+    table.update(dict(extra))
+    return Context.build(table)

@@ -1,0 +1,208 @@
+"""Spoken form of web addresses, e-mail addresses, spelled letters and Vietnamese typed without diacritics.
+
+Parts of an address that split into Vietnamese syllables get their diacritics back from
+``nlp/data/norm_accents.tsv`` ("dichvucong" -> "dịch vụ công"); known web words come from
+``norm_web_words.tsv`` (gmail -> "gờ meo", com -> "com"); anything else is spelled letter by letter
+(gov -> "gờ o vê"). The accent table is built with ``build_accent_lexicon`` from the syllable frequencies shipped in
+g2p-hamster (Apache-2.0, ``02_data/fold/tan_suat_am_tiet.tsv``), pyvi's word list (MIT,
+``models/words.txt``) and the provincial plans in ``shared/seeds``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import cache
+
+from nlp.clean import clean_text
+from nlp.normalize_data import packaged_mapping, packaged_text, parse_table
+from nlp.numbers import read_digits, read_number
+
+LETTER_NAMES = {
+    "a": "a", "ă": "á", "â": "ớ", "b": "bê", "c": "xê", "d": "dê", "đ": "đê", "e": "e", "ê": "ê",
+    "f": "ép", "g": "gờ", "h": "hát", "i": "i", "j": "giây", "k": "ca", "l": "lờ", "m": "mờ",
+    "n": "en", "o": "o", "ô": "ô", "ơ": "ơ", "p": "pê", "q": "quy", "r": "rờ", "s": "ét", "t": "tê",
+    "u": "u", "ư": "ư", "v": "vê", "w": "vê kép", "x": "ích", "y": "i", "z": "dét",
+}  # fmt: skip
+
+_ONSETS = "ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx]"
+_SYLLABLE = re.compile(rf"(?:{_ONSETS})?(?:[aeiouy]{{1,3}})(?:ch|ng|nh|[cmnpt]|)")
+_SYLLABLE_FULL = re.compile(rf"^(?:{_ONSETS})?[aeiouy]{{1,3}}(?:ch|ng|nh|[cmnpt])?$")
+_MAX_SYLLABLE = 7
+
+EMAIL = re.compile(r"(?<![\w.@-])[A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.-])")
+_TLDS = "vn|com|net|org|gov|edu|info|int|biz|asia|io|me|app|tv|online|site|xyz|top|dev|us|uk|cn|jp|kr|fr|de"
+URL = re.compile(
+    rf"(?<![\w@.-])(?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-])(?::\d+)?(?:/[\w./%?=&#~+-]*[\w/])?/?",
+    re.I,
+)
+_URL_SYMBOLS = {".": "chấm", "/": "gạch chéo", "-": "gạch ngang", "_": "gạch dưới", ":": "hai chấm",
+                "?": "chấm hỏi", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm", "#": "thăng",
+                "~": "ngã"}  # fmt: skip
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove Vietnamese tone and vowel marks: "Đường" -> "Duong"."""
+    decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def is_vietnamese_syllable(word: str) -> bool:
+    """True if ``word`` (with or without diacritics) is shaped like one Vietnamese syllable."""
+    return bool(_SYLLABLE_FULL.match(strip_diacritics(word).lower()))
+
+
+def spell_letters(word: str) -> str:
+    """Read a word letter by letter with Vietnamese letter names, digits as digits."""
+    names = []
+    for ch in word.lower():
+        if ch.isdigit():
+            names.append(read_digits(ch))
+        elif ch in LETTER_NAMES:
+            names.append(LETTER_NAMES[ch])
+        elif ch.isalpha():
+            names.append(LETTER_NAMES.get(strip_diacritics(ch), ch))
+    return " ".join(names)
+
+
+def split_syllables(word: str) -> list[str] | None:
+    """Split an unaccented lowercase word into Vietnamese syllables, fewest and best-known first."""
+    known = _accent_table()
+    best: list[tuple[float, list[str]] | None] = [None] * (len(word) + 1)
+    best[0] = (0.0, [])
+    for end in range(1, len(word) + 1):
+        for start in range(max(0, end - _MAX_SYLLABLE), end):
+            prev = best[start]
+            piece = word[start:end]
+            if prev is None or not _SYLLABLE_FULL.match(piece):
+                continue
+            cost = prev[0] + (1.0 if piece in known else 1.6)
+            if prev[1] and f"{prev[1][-1]} {piece}" in known:
+                cost -= 0.4
+            if best[end] is None or cost < best[end][0]:  # type: ignore[index]
+                best[end] = (cost, [*prev[1], piece])
+    result = best[len(word)]
+    return result[1] if result else None
+
+
+def restore_diacritics(syllables: list[str]) -> str:
+    """Put diacritics back on unaccented syllables, preferring known two-syllable words."""
+    table = _accent_table()
+    words: list[str] = []
+    i = 0
+    while i < len(syllables):
+        pair = table.get(" ".join(syllables[i : i + 2])) if i + 1 < len(syllables) else None
+        next_pair = table.get(" ".join(syllables[i + 1 : i + 3])) if i + 2 < len(syllables) else None
+        if pair and not (next_pair and next_pair[1] > pair[1]):
+            words.append(pair[0])
+            i += 2
+            continue
+        words.append(table[syllables[i]][0] if syllables[i] in table else syllables[i])
+        i += 1
+    return " ".join(words)
+
+
+def read_address_part(part: str) -> str:
+    """Read one label of a web or e-mail address."""
+    if not part:
+        return ""
+    lower = part.lower()
+    web_words = _web_words()
+    if lower in web_words:
+        return web_words[lower]
+    if lower.isdigit():
+        return read_number(lower) if not lower.startswith("0") else read_digits(lower)
+    chunks = re.findall(r"[a-z]+|\d+|[^a-z\d]", lower)
+    return " ".join(_read_address_chunk(chunk) for chunk in chunks if chunk.strip())
+
+
+def _read_address_chunk(chunk: str) -> str:
+    """Read letters as words, known web words or spelled letters; digits as numbers."""
+    web_words = _web_words()
+    if chunk in web_words:
+        return web_words[chunk]
+    if chunk.isdigit():
+        return read_number(chunk) if not chunk.startswith("0") else read_digits(chunk)
+    if not chunk.isalpha():
+        return _URL_SYMBOLS.get(chunk, "")
+    syllables = split_syllables(chunk) if len(chunk) > 1 else None
+    if syllables and _plausibly_vietnamese(syllables):
+        return restore_diacritics(syllables)
+    return spell_letters(chunk)
+
+
+def _plausibly_vietnamese(syllables: list[str]) -> bool:
+    """Accept a split when every syllable is a known Vietnamese syllable."""
+    table = _accent_table()
+    return all(s in table for s in syllables)
+
+
+def read_url(url: str) -> str:
+    """Read a web address: "dichvucong.gov.vn" -> "dịch vụ công chấm gờ o vê chấm vê en"."""
+    body = re.sub(r"^https?://", "", url, flags=re.I).rstrip("/")
+    tokens = re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", body)
+    return _join_tokens(tokens)
+
+
+def read_email(address: str) -> str:
+    """Read an e-mail address with "a còng" for @ and "chấm" for dots."""
+    local, _, domain = address.partition("@")
+    head = _join_tokens(re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", local))
+    return f"{head} a còng {read_url(domain)}"
+
+
+def _join_tokens(tokens: list[str]) -> str:
+    spoken = [read_address_part(t) if t.isalnum() else _URL_SYMBOLS.get(t, "") for t in tokens]
+    return " ".join(s for s in spoken if s)
+
+
+def build_accent_lexicon(
+    syllable_counts: Mapping[str, int],
+    words: Iterable[str],
+    texts: Iterable[str] = (),
+    *,
+    min_count: int = 20,
+) -> str:
+    """TSV rows ``unaccented<TAB>accented`` for syllables and two-syllable words.
+
+    ``syllable_counts`` gives how often each accented syllable occurs, ``words`` is a word list
+    (two-syllable words are kept where they differ from the syllable-by-syllable choice) and
+    ``texts`` adds counts of syllables and word pairs from running text.
+    """
+    singles: dict[str, Counter[str]] = {}
+    pairs: dict[str, Counter[str]] = {}
+    for syllable, count in syllable_counts.items():
+        syllable = clean_text(syllable.lower())
+        if count >= min_count and is_vietnamese_syllable(syllable) and syllable.isalpha():
+            singles.setdefault(strip_diacritics(syllable), Counter())[syllable] += count
+    for text in texts:
+        tokens = [w.lower() for w in re.findall(r"[^\W\d_]+", clean_text(text))]
+        tokens = [w if is_vietnamese_syllable(w) else "" for w in tokens]
+        for first, second in zip(tokens, [*tokens[1:], ""], strict=True):
+            if first:
+                singles.setdefault(strip_diacritics(first), Counter())[first] += 1
+            if first and second:
+                pairs.setdefault(strip_diacritics(f"{first} {second}"), Counter())[f"{first} {second}"] += 5
+    best_single = {key: counts.most_common(1)[0] for key, counts in singles.items()}
+    for word in words:
+        parts = clean_text(word.lower()).split()
+        if len(parts) == 2 and all(strip_diacritics(p) in best_single for p in parts):
+            weight = min(syllable_counts.get(p, 1) for p in parts)
+            pairs.setdefault(strip_diacritics(" ".join(parts)), Counter())[" ".join(parts)] += weight
+    rows = dict(best_single)
+    rows.update((key, counts.most_common(1)[0]) for key, counts in pairs.items())
+    return "".join(f"{key}\t{value}\t{count}\n" for key, (value, count) in sorted(rows.items()))
+
+
+@cache
+def _accent_table() -> dict[str, tuple[str, int]]:
+    """Unaccented syllable or syllable pair -> (accented form, weight)."""
+    rows = parse_table(packaged_text("norm_accents.tsv"), columns=3)
+    return {key: (value, int(count)) for key, value, count in rows if count.isdigit()}
+
+
+@cache
+def _web_words() -> dict[str, str]:
+    return {k.lower(): v for k, v in packaged_mapping("norm_web_words.tsv").items()}
