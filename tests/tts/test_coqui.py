@@ -1,0 +1,190 @@
+"""Coqui TTS engine: a tiny VITS model built with Coqui's own config classes loads and speaks via the registry.
+
+Runs in the Coqui venv (`bash tests/run-coqui.sh`); in an environment without coqui-tts only the test of the
+"not installed" message runs and the rest are skipped with the reason.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import tts
+from tts.config import SynthesisConfig
+from tts.engine import Voice
+from tts.errors import EngineUnavailable, SpeechError
+
+COQUI_MISSING = importlib.util.find_spec("TTS") is None
+SKIP_REASON = "coqui-tts (imports as TTS) is not installed here; run `bash tests/run-coqui.sh` (Coqui extra)"
+
+VOICE = "coqui-tiny-vi"
+BULLETIN_SENTENCE = (
+    "Xin chào bà con thôn Đông, chiều nay có mưa to và gió mạnh, đề nghị bà con chằng chống nhà cửa."
+)
+VIETNAMESE_LETTERS = (
+    "aăâbcdđeêghiklmnoôơpqrstuưvxyáàảãạắằẳẵặấầẩẫậéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵfjwz0123456789"
+)
+
+
+def build_tiny_vits(model_dir: Path, sample_rate: int = 16000) -> None:
+    """A random ~1M-parameter Coqui VITS (graphemes, no phonemizer) saved as config.json + model.pth."""
+    import torch
+    from TTS.tts.configs.shared_configs import CharactersConfig
+    from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
+    from TTS.tts.models.vits import Vits
+
+    torch.manual_seed(0)
+    args = VitsArgs(
+        hidden_channels=16,
+        hidden_channels_ffn_text_encoder=32,
+        num_layers_text_encoder=1,
+        num_layers_posterior_encoder=1,
+        num_layers_flow=1,
+        upsample_initial_channel_decoder=32,
+        resblock_kernel_sizes_decoder=[3],
+        resblock_dilation_sizes_decoder=[[1, 3, 5]],
+        init_discriminator=False,
+    )
+    characters = CharactersConfig(
+        characters_class="TTS.tts.models.vits.VitsCharacters",
+        pad="<PAD>",
+        eos="<EOS>",
+        bos="<BOS>",
+        blank="<BLNK>",
+        characters=VIETNAMESE_LETTERS,
+        punctuations="!,.?;:-… ",
+        phonemes=None,
+        is_unique=True,
+        is_sorted=True,
+    )
+    config = VitsConfig(
+        model_args=args,
+        use_phonemes=False,
+        phoneme_language="vi",
+        text_cleaner="multilingual_cleaners",
+        characters=characters,
+    )
+    config.audio.sample_rate = sample_rate
+    model = Vits(config)
+    model_dir.mkdir(parents=True)
+    config.save_json(str(model_dir / "config.json"))
+    torch.save({"model": model.state_dict()}, model_dir / "model.pth")
+
+
+@pytest.fixture(scope="module")
+def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory with one tiny Coqui VITS voice and its bantin-voice.json."""
+    pytest.importorskip("TTS", reason=SKIP_REASON)
+    root = tmp_path_factory.mktemp("models")
+    build_tiny_vits(root / "tiny-vi")
+    manifest = {"language": "vie", "region": "north", "licence": "CC0-1.0 (random test weights)"}
+    (root / "tiny-vi" / "bantin-voice.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return root
+
+
+def seeded_samples(voice: Voice, text: str, config: SynthesisConfig) -> np.ndarray:
+    """All samples of one synthesis, with the stochastic duration predictor's noise fixed."""
+    import torch
+
+    torch.manual_seed(1)
+    return np.concatenate([chunk.samples for chunk in voice.synthesize(text, config)])
+
+
+@pytest.mark.skipif(not COQUI_MISSING, reason="coqui-tts is installed here")
+def test_without_coqui_a_model_dir_is_listed_as_unavailable_with_the_install_hint(tmp_path: Path) -> None:
+    model_dir = tmp_path / "tiny-vi"
+    model_dir.mkdir()
+    (model_dir / "config.json").write_text(json.dumps({"model": "vits", "audio": {"sample_rate": 16000}}))
+    (model_dir / "model.pth").write_bytes(b"not loaded without coqui")
+
+    listed = {v.name: v for v in tts.list_voices(tmp_path)}
+
+    assert not listed[VOICE].available
+    assert "Coqui extra" in listed[VOICE].reason
+    with pytest.raises(EngineUnavailable, match="Coqui extra"):
+        tts.get_voice(VOICE, models_dir=tmp_path)
+
+
+def test_tiny_vits_is_listed_with_its_language_region_and_licence(models_dir: Path) -> None:
+    listed = {v.name: v for v in tts.list_voices(models_dir)}
+
+    info = listed[VOICE]
+    assert info.available, info.reason
+    assert (info.engine, info.language, info.region) == ("coqui", "vie", "north")
+    assert info.licence == "CC0-1.0 (random test weights)"
+    assert info.sample_rate == 16000
+    assert info in tts.voices_for_language("vi", models_dir)
+
+
+def test_tiny_vits_speaks_a_vietnamese_sentence_through_the_registry(models_dir: Path) -> None:
+    voice = tts.get_voice(VOICE, models_dir=models_dir)
+
+    chunks = list(voice.synthesize(BULLETIN_SENTENCE, SynthesisConfig()))
+
+    assert chunks and all(c.sample_rate == 16000 == voice.sample_rate for c in chunks)
+    samples = np.concatenate([c.samples for c in chunks])
+    assert samples.dtype == np.float32 and samples.ndim == 1
+    assert np.isfinite(samples).all() and np.abs(samples).max() <= 1.0
+    assert np.sqrt(np.mean(samples**2)) > 1e-3  # real signal, not silence
+    seconds = len(samples) / 16000
+    assert 0.5 < seconds < 60, seconds  # ~100 characters: neither a click nor a runaway
+
+
+def test_decomposed_unicode_reads_like_composed(models_dir: Path) -> None:
+    import unicodedata
+
+    voice = tts.get_voice(VOICE, models_dir=models_dir)
+    composed = seeded_samples(voice, BULLETIN_SENTENCE, SynthesisConfig())
+    decomposed = seeded_samples(voice, unicodedata.normalize("NFD", BULLETIN_SENTENCE), SynthesisConfig())
+
+    np.testing.assert_allclose(decomposed, composed, atol=1e-5)
+
+
+def test_faster_speed_gives_shorter_speech(models_dir: Path) -> None:
+    voice = tts.get_voice(VOICE, models_dir=models_dir)
+
+    slow = seeded_samples(voice, BULLETIN_SENTENCE, SynthesisConfig(speed=0.5))
+    fast = seeded_samples(voice, BULLETIN_SENTENCE, SynthesisConfig(speed=2.0))
+
+    assert len(fast) < 0.5 * len(slow)
+
+
+def test_text_with_no_character_the_voice_knows_is_refused_clearly(models_dir: Path) -> None:
+    voice = tts.get_voice(VOICE, models_dir=models_dir)
+
+    with pytest.raises(SpeechError, match=VOICE) as caught:
+        list(voice.synthesize("你好世界 ... !!!", SynthesisConfig()))
+
+    assert "không đọc được" in caught.value.message("vi")
+
+
+def test_corrupt_checkpoint_is_reported_with_its_directory(models_dir: Path, tmp_path: Path) -> None:
+    broken = tmp_path / "models" / "broken-vi"
+    shutil.copytree(models_dir / "tiny-vi", broken)
+    data = (broken / "model.pth").read_bytes()
+    (broken / "model.pth").write_bytes(data[: len(data) // 3])  # an interrupted copy
+
+    with pytest.raises(EngineUnavailable) as caught:
+        tts.get_voice("coqui-broken-vi", models_dir=tmp_path / "models")
+
+    assert str(broken) in str(caught.value)
+    assert str(broken) in caught.value.message("vi")
+
+
+def test_rendered_bulletin_is_a_mastered_mp3_that_decodes(models_dir: Path) -> None:
+    import soundfile  # a coqui-tts dependency; its libsndfile reads MP3
+
+    result = tts.render_speech(BULLETIN_SENTENCE, voice=VOICE, models_dir=models_dir, profile="loudspeaker")
+
+    assert (result.engine, result.voice, result.licence) == ("coqui", VOICE, "CC0-1.0 (random test weights)")
+    decoded, rate = soundfile.read(io.BytesIO(result.mp3), dtype="float32")
+    assert rate == result.sample_rate == 22050
+    assert abs(len(decoded) / rate - result.duration_s) < 0.2
+    assert result.duration_s > 0.5
+    assert np.sqrt(np.mean(decoded**2)) > 1e-3
