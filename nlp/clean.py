@@ -31,7 +31,7 @@ _DROP_BLOCKS = re.compile(r"<(script|style|head)\b[^>]*>.*?</\1\s*>|<!--.*?-->",
 _PARAGRAPH_TAGS = re.compile(
     r"</?(?:p|div|h[1-6]|ul|ol|table|section|article|header|footer|blockquote|pre|hr)\b[^>]*>", re.I
 )
-_LINE_TAGS = re.compile(r"<(?:br|li|tr|/li|/tr|dt|dd)\b[^>]*>", re.I)
+_LINE_TAGS = re.compile(r"<(?:br|li|tr|dt|dd)\b[^>]*>", re.I)
 _ANY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9:-]*(?:\s[^<>]*)?/?>")
 
 _CHAR_MAP = {

@@ -9,6 +9,7 @@ punctuation that marks a pause (. , ; : ! ?) are kept.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
@@ -30,9 +31,16 @@ def packaged_abbreviations() -> dict[str, str]:
 def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None = None) -> str:
     """Return the spoken form of ``text``: no digits, abbreviations expanded, paragraphs kept."""
     context = _context(tuple(sorted((abbreviations or {}).items())))
-    paragraphs = clean_text(text).split("\n\n")
+    paragraphs = ascii_digits(clean_text(text)).split("\n\n")
     spoken = ("\n".join(normalize_line(line, context) for line in p.split("\n")) for p in paragraphs)
     return "\n\n".join(p for p in spoken if p.strip())
+
+
+def ascii_digits(text: str) -> str:
+    """Decimal digits of any script (Arabic-Indic, Devanagari...) as ASCII digits."""
+    if text.isascii():
+        return text
+    return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def normalize_line(line: str, context: Context) -> str:

@@ -171,7 +171,7 @@ _PHONE = re.compile(r"(?<![\w.,+/-])(?P<num>(?:\+84|0)\d{1,4}(?:[ .-]?\d{2,4}){1
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
-    r"(?:\s*(?:số|:|là|tới|đến|cho|ngay|theo|qua|miễn phí)\b)*\s*:?\s*)"
+    r"(?:\s*(?:số|:|là|tới|đến|cho|ngay|theo|qua|miễn phí|cấp cứu|cứu hỏa|cứu hộ|cứu nạn|công an|cảnh sát)\b)*\s*:?\s*)"
     r"(?P<num>\d{3,}(?:[ .]\d{2,4})*)(?![\w/]|[.,]\d)"
 )
 
@@ -453,12 +453,16 @@ def _read_code(code: str, context: Context) -> str:
 
 def _read_code_run(run: str, context: Context) -> str:
     if run.isdigit():
+        if not run.isascii():
+            return " ".join(_digit_word(ch) for ch in run)
         return read_digits(run) if run.startswith("0") and len(run) > 1 else read_number(run)
     web_words = packaged_mapping("norm_web_words.tsv")
     if run.lower() in web_words:
         return web_words[run.lower()]
     if run in context.abbreviations:
         return context.abbreviations[run]
+    if not run.isalpha():
+        return " ".join(_digit_word(ch) if ch.isdigit() else ch for ch in run)
     if len(run) == 1 or run.isupper() or not is_vietnamese_syllable(run):
         return spell_letters(run)
     return run
@@ -477,7 +481,7 @@ def rule_abbreviations(line: str, context: Context) -> str:
 def _read_abbreviation(match: re.Match[str], context: Context) -> str:
     abbr = match["abbr"]
     if _DOTTED_INITIALS.fullmatch(abbr) and not re.match(
-        r"\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ]", match.string[match.end() :]
+        r"\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ0-9]", match.string[match.end() :]
     ):
         return match.group()
     parts = _split_abbreviation(abbr, context)
@@ -600,10 +604,10 @@ RULES: tuple[Callable[[str, Context], str], ...] = (
     rule_dates,
     rule_times,
     rule_roman_and_ordinals,
+    rule_abbreviations,
     rule_per_units,
     rule_quantities,
     rule_codes,
-    rule_abbreviations,
     rule_numbers,
     rule_symbols,
     rule_digits_left,

@@ -10,7 +10,7 @@ MAX_CARDINAL_DIGITS = 15
 
 def read_digits(digits: str) -> str:
     """Read a string of digits one by one: "113" -> "một một ba"."""
-    return " ".join(DIGITS[int(d)] for d in digits if d.isdigit())
+    return " ".join(DIGITS[int(d)] for d in digits if d in "0123456789")
 
 
 def read_below_hundred(n: int) -> str:
@@ -69,7 +69,7 @@ def _read_groups(n: int, *, leading: bool) -> str:
 
 def read_number(digits: str) -> str:
     """Read an integer written as digits; leading zeros dropped, very long ones read digit by digit."""
-    digits = "".join(d for d in digits if d.isdigit())
+    digits = "".join(d for d in digits if d in "0123456789")
     if not digits:
         return ""
     if len(digits) > MAX_CARDINAL_DIGITS:
@@ -89,7 +89,8 @@ def read_decimal(integer: str, fraction: str) -> str:
 
 def read_ordinal(digits: str) -> str:
     """Read the number after "thứ": 1 -> "nhất", 4 -> "tư", others as cardinals."""
-    value = int(digits) if digits.isdigit() and len(digits) <= MAX_CARDINAL_DIGITS else None
+    plain = digits.isascii() and digits.isdigit()
+    value = int(digits) if plain and len(digits) <= MAX_CARDINAL_DIGITS else None
     if value == 1:
         return "nhất"
     if value == 4:
