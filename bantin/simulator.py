@@ -28,6 +28,8 @@ from gateway.signing import ManifestRejected, verify_manifest
 # Namespace of confirmation event ids; fixed so reruns make the same ids.
 EVENT_NAMESPACE = uuid.UUID("6f1c7a52-3d0e-4b8e-9a57-0b5a1e2d4c10")
 BATCH_SIZE = 50
+# Answers worth sending again besides 5xx: a lost race (409) and rate limiting (429).
+RETRY_STATUSES = frozenset({409, 429})
 FIRMWARE = "bantin-sim/1"
 
 
@@ -213,7 +215,7 @@ class SimulatedDevice:
             except httpx.TransportError as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             else:
-                if response.status_code < 500:
+                if response.status_code < 500 and response.status_code not in RETRY_STATUSES:
                     return response
                 problem = f"HTTP {response.status_code}"
             if attempt < self.faults.max_retries:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import storage
@@ -88,9 +89,30 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     )
 
 
+async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+    return error_response(
+        503,
+        "database_unavailable",
+        "the database is busy or unreachable; nothing was stored — retry in a few seconds",
+        "cơ sở dữ liệu đang bận hoặc không kết nối được; chưa lưu gì — hãy thử lại sau vài giây",
+        headers={"Retry-After": "5"},
+    )
+
+
+async def _database_conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
+    return error_response(
+        409,
+        "conflict",
+        "a concurrent request stored the same data first; nothing was stored — send it again",
+        "một yêu cầu đồng thời đã lưu cùng dữ liệu; chưa lưu gì — hãy gửi lại",
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Answer every error with the shared bilingual body."""
     app.add_exception_handler(GatewayError, _gateway_error)
     app.add_exception_handler(storage.StorageError, _storage_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(OperationalError, _database_busy)
+    app.add_exception_handler(IntegrityError, _database_conflict)

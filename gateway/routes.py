@@ -6,6 +6,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlmodel import Session
 
 import storage
 from gateway.deps import DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
@@ -31,6 +33,9 @@ ERRORS = {
     413: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
+
+# How often a confirmation batch is redone after losing a race with an identical concurrent batch.
+CONCURRENT_RETRIES = 3
 
 router = APIRouter(prefix="/v1", responses=ERRORS)
 health_router = APIRouter()
@@ -132,8 +137,23 @@ def post_confirmations(device: DeviceDep, session: SessionDep, batch: Confirmati
         )
         for e in batch.events
     ]
-    result = storage.record_confirmations(session=session, device=device, events=events)
+    result = record_confirmations_once(session, device, events)
     return ConfirmationOut(accepted=result.accepted, duplicates=result.duplicates, rejected=result.rejected)
+
+
+def record_confirmations_once(
+    session: Session, device: storage.Device, events: list[storage.ConfirmationEvent]
+) -> storage.ConfirmationResult:
+    """Record a batch; when a concurrent request with the same events wins the race, redo it as duplicates."""
+    for attempt in range(CONCURRENT_RETRIES + 1):
+        try:
+            return storage.record_confirmations(session=session, device=device, events=events)
+        except (IntegrityError, OperationalError):
+            # Unique event ids (PostgreSQL) or a stale SQLite snapshot: the other request committed first.
+            session.rollback()
+            if attempt == CONCURRENT_RETRIES:
+                raise
+    raise AssertionError("unreachable")
 
 
 @router.post("/devices/{device_id}/heartbeats", response_model=HeartbeatOut, status_code=201)

@@ -14,6 +14,10 @@ MAX_CONFIRMATIONS_PER_BATCH = 500
 MAX_BODY_BYTES = 256 * 1024
 
 
+# Largest id a 32-bit INTEGER column holds; larger numbers cannot name a playlist item.
+MAX_ID = 2**31 - 1
+
+
 class ErrorBody(BaseModel):
     """Every error the gateway returns, in Vietnamese and English."""
 
@@ -70,7 +74,7 @@ class ConfirmationIn(BaseModel):
     """A device's report on one item; ``event_id`` is made by the device so retries are safe."""
 
     event_id: uuid.UUID
-    item_id: int
+    item_id: int = Field(ge=1, le=MAX_ID)
     status: Literal["played", "displayed", "failed", "skipped"]
     occurred_at: datetime = Field(description="When it happened (device clock); no timezone means UTC.")
     duration_s: float | None = Field(None, ge=0, le=24 * 3600)

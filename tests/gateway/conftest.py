@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,7 +52,7 @@ class World:
 
     settings: storage.StorageSettings
     engine: object
-    store: storage.LocalObjectStore
+    store: storage.ObjectStore
     communes: list[str]
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -122,14 +123,8 @@ DEVICES = [
 ]
 
 
-@pytest.fixture
-def world(tmp_path: Path, template_db: Path) -> World:
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(template_db, data_dir / "bantin.db")
-    settings = storage.StorageSettings(
-        data_dir=data_dir, database_url=f"sqlite:///{data_dir / 'bantin.db'}", s3_endpoint=""
-    )
+def seed_world(settings: storage.StorageSettings) -> World:
+    """Two villages under two communes, four simulated devices and one real one."""
     engine = storage.make_engine(settings.resolved_database_url)
     with storage.session_scope(engine) as session:
         communes = sorted(
@@ -143,9 +138,36 @@ def world(tmp_path: Path, template_db: Path) -> World:
             *({"type": "device", **d} for d in DEVICES),
         ]
         imported = storage.import_records(session=session, rows=rows)
-    world = World(settings, engine, storage.LocalObjectStore(settings.objects_dir), communes, imported.tokens)
+    return World(settings, engine, storage.open_object_store(settings), communes, imported.tokens)
+
+
+@pytest.fixture
+def world(request: pytest.FixtureRequest, tmp_path: Path, template_db: Path) -> World:
+    """A seeded deployment on a SQLite file; parametrize indirectly with "postgres" or "s3" (objects in S3)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    if getattr(request, "param", "sqlite") == "postgres":
+        url = request.getfixturevalue("postgres_url")
+        engine = storage.make_engine(url)
+        with storage.session_scope(engine) as session:
+            storage.import_province(session=session, province=PROVINCE)
+        engine.dispose()
+    else:
+        shutil.copy(template_db, data_dir / "bantin.db")
+        url = f"sqlite:///{data_dir / 'bantin.db'}"
+    objects: dict[str, str] = {"s3_endpoint": ""}
+    if getattr(request, "param", "sqlite") == "s3":
+        bucket = f"gw-{tmp_path.name[-20:].lower().replace('_', '-')}-{os.getpid()}"
+        objects = {"s3_endpoint": request.getfixturevalue("s3_endpoint"), "s3_bucket": bucket}
+        objects |= {"s3_access_key": "any", "s3_secret_key": "any"}
+    world = seed_world(storage.StorageSettings(data_dir=data_dir, database_url=url, **objects))
     yield world
-    engine.dispose()
+    world.engine.dispose()
+
+
+BOTH_DATABASES = pytest.mark.parametrize(
+    "world", ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True
+)
 
 
 @pytest.fixture

@@ -7,11 +7,12 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlmodel import select
 
 import storage
 from gateway.schemas import MAX_CONFIRMATIONS_PER_BATCH
-from tests.gateway.conftest import auth, mp3_tone
+from tests.gateway.conftest import BOTH_DATABASES, auth, mp3_tone
 
 
 def event(item_id: int, *, status: str = "played", at: datetime | None = None) -> dict:
@@ -68,6 +69,7 @@ def test_audio_needs_a_device_token(world, client):
     )
 
 
+@BOTH_DATABASES
 def test_confirmations_accepted_then_retry_reports_duplicates(world, client):
     world.publish("Thông báo", targets=["V-A"])
     [item] = world.items("loa-a1")
@@ -83,6 +85,7 @@ def test_confirmations_accepted_then_retry_reports_duplicates(world, client):
     assert world.count(storage.PlaybackConfirmation) == 2
 
 
+@BOTH_DATABASES
 def test_confirmation_for_another_devices_item_or_from_the_future_is_rejected(world, client):
     world.publish("Thông báo", targets=["V-A", "V-B"])
     [own] = world.items("loa-a1")
@@ -103,6 +106,7 @@ def test_confirmation_for_another_devices_item_or_from_the_future_is_rejected(wo
     assert world.count(storage.PlaybackConfirmation) == 1
 
 
+@BOTH_DATABASES
 def test_device_lying_about_its_id_is_refused_and_nothing_is_written(world, client):
     world.publish("Thông báo", targets=["V-A", "V-B"])
     [victim_item] = world.items("loa-a1")
@@ -135,13 +139,20 @@ def test_unknown_device_and_missing_or_malformed_token(world, client):
 def test_malformed_batch_is_422_with_the_field_named(world, client):
     world.publish("Thông báo", targets=["V-A"])
     [item] = world.items("loa-a1")
-    bad = {"events": [{**event(item), "status": "exploded"}, {**event(item), "event_id": "not-a-uuid"}]}
+    bad = {
+        "events": [
+            {**event(item), "status": "exploded"},
+            {**event(item), "event_id": "not-a-uuid"},
+            {**event(item), "item_id": 10**30},
+        ]
+    }
 
     response = client.post("/v1/devices/loa-a1/confirmations", json=bad, headers=auth(world, "loa-a1"))
 
     assert_bilingual_error(response, 422, "invalid_request")
     assert "events.0.status" in response.json()["message_en"]
     assert any(d.startswith("events.1.event_id") for d in response.json()["details"])
+    assert any(d.startswith("events.2.item_id") for d in response.json()["details"])
     not_json = client.post(
         "/v1/devices/loa-a1/confirmations",
         content=b"{events: ",
@@ -168,6 +179,7 @@ def test_batch_over_the_limit_is_413(world, client):
     assert world.count(storage.PlaybackConfirmation) == 0
 
 
+@BOTH_DATABASES
 def test_heartbeat_is_stored_and_marks_the_device_seen(world, client):
     beat = {
         "status": "degraded",
@@ -207,3 +219,18 @@ def test_healthz_reports_database(client):
 
 def test_unknown_path_answers_in_both_languages(client):
     assert_bilingual_error(client.get("/v2/nothing"), 404, "not_found")
+
+
+@pytest.mark.s3
+@pytest.mark.parametrize("world", ["s3"], indirect=True)
+def test_audio_is_served_from_an_s3_object_store(world, client):
+    audio = mp3_tone(660.0, 1.0)
+    world.publish("Thông báo", targets=["V-A"], audio=audio)
+    sha = hashlib.sha256(audio).hexdigest()
+
+    response = client.get(f"/v1/audio/{sha}.mp3", headers=auth(world, "loa-a1"))
+
+    assert response.status_code == 200 and response.content == audio
+    assert_bilingual_error(
+        client.get(f"/v1/audio/{'1' * 64}.mp3", headers=auth(world, "loa-a1")), 404, "unknown_audio"
+    )

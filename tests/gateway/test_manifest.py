@@ -9,13 +9,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from gateway.signing import ManifestRejected, canonical_json, verify_manifest
-from tests.gateway.conftest import auth
+from tests.gateway.conftest import BOTH_DATABASES, auth
 
 
 def public_key(client) -> bytes:  # type: ignore[no-untyped-def]
     return client.get("/v1/keys/manifest").json()["public_key_pem"].encode()
 
 
+@BOTH_DATABASES
 def test_manifest_lists_approved_items_with_emergency_first(world, client):
     normal = world.publish("Lịch tiêm chủng", targets=["V-A"])
     urgent = world.publish("Bão số 3 đổ bộ", targets=["V-A"], priority="emergency")

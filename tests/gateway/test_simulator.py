@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import socket
+import threading
+import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -21,6 +24,7 @@ from bantin.simulator import (
 from gateway.app import create_app
 from gateway.server import serve_in_thread
 from gateway.signing import public_key_pem
+from tests.gateway.conftest import BOTH_DATABASES
 
 HARSH = FaultConfig(
     drop_rate=0.2,
@@ -77,6 +81,7 @@ def test_fleet_plays_everything_and_confirms_over_a_real_socket(world, gateway_u
     assert world.count(storage.Heartbeat) == 4
 
 
+@BOTH_DATABASES
 def test_faults_are_retried_and_nothing_is_counted_twice(world, gateway_url):
     publish_some(world)
     devices = fleet(world)
@@ -94,6 +99,7 @@ def test_faults_are_retried_and_nothing_is_counted_twice(world, gateway_url):
     assert sum(1 for *_, status in saved if status == "failed") == report.items_failed
 
 
+@BOTH_DATABASES
 def test_rerun_adds_no_confirmations(world, gateway_url):
     publish_some(world)
     key = fetch_public_key(gateway_url)
@@ -173,3 +179,38 @@ def test_path_traversal_sent_raw_is_refused(world, gateway_url):
     for path in (b"/v1/audio/../../bantin.db", b"/v1/audio/audio/../../keys/manifest-ed25519.pem"):
         status, body = raw_get(gateway_url, path, headers)
         assert (status, body["error"]) == (400, "invalid_audio_key")
+
+
+@BOTH_DATABASES
+def test_identical_batches_posted_at_once_are_counted_once(world, gateway_url):
+    world.publish("Thông báo", targets=["V-A"])
+    [item] = world.items("loa-a1")
+    events = [
+        {
+            "event_id": str(uuid.uuid4()),
+            "item_id": item,
+            "status": "played",
+            "occurred_at": "2026-01-05T06:10:00Z",
+        }
+        for _ in range(20)
+    ]
+    headers = {"Authorization": f"Bearer {world.tokens['loa-a1']}"}
+    start = threading.Barrier(6)
+
+    def post(_: int) -> httpx.Response:
+        start.wait()
+        return httpx.post(
+            f"{gateway_url}/v1/devices/loa-a1/confirmations",
+            json={"events": events},
+            headers=headers,
+            timeout=60,
+        )
+
+    with ThreadPoolExecutor(6) as pool:
+        responses = list(pool.map(post, range(6)))
+
+    assert [r.status_code for r in responses] == [200] * 6
+    accepted = [e for r in responses for e in r.json()["accepted"]]
+    assert sorted(accepted) == sorted(e["event_id"] for e in events)
+    assert sum(len(r.json()["duplicates"]) for r in responses) == 5 * 20
+    assert world.count(storage.PlaybackConfirmation) == 20
