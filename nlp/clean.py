@@ -98,7 +98,9 @@ def clean_text(text: str) -> str:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text.translate(_TRANSLATION))
     text = _EMOJI.sub("", text)
-    text = "".join(ch for ch in text if ch == "\n" or not _is_invisible(ch))
+    invisible = {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
+    if invisible:
+        text = text.translate(dict.fromkeys(map(ord, invisible)))
     text = _old_style_tones(text)
     return _tidy_whitespace(text)
 

@@ -38,7 +38,7 @@ def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None =
 
 def ascii_digits(text: str) -> str:
     """Decimal digits of any script (Arabic-Indic, Devanagari...) as ASCII digits."""
-    if text.isascii():
+    if text.isascii() or not any(ch.isdecimal() and not ch.isascii() for ch in set(text)):
         return text
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 

@@ -38,6 +38,8 @@ class Context:
     issuers: Mapping[str, str]
     units: Mapping[str, tuple[str, str]]
     unit_pattern: str
+    per_pattern: re.Pattern[str]
+    quantity_pattern: re.Pattern[str]
 
     @classmethod
     def build(cls, abbreviations: Mapping[str, str]) -> Context:
@@ -49,13 +51,16 @@ class Context:
         )
         units = unit_table()
         unit_keys = sorted(units, key=len, reverse=True)
+        unit_pattern = "|".join(re.escape(k) for k in unit_keys)
         return cls(
             abbreviations=dict(abbreviations),
             abbreviation_pattern=pattern,
             doc_types=packaged_mapping("norm_doc_types.tsv"),
             issuers=packaged_mapping("norm_issuers.tsv"),
             units=units,
-            unit_pattern="|".join(re.escape(k) for k in unit_keys),
+            unit_pattern=unit_pattern,
+            per_pattern=re.compile(rf"(?P<left>\S*?)/(?P<right>{unit_pattern}|{_PER_WORDS})(?![^\W\d_])"),
+            quantity_pattern=re.compile(_QUANTITY.replace("UNITS", unit_pattern)),
         )
 
 
@@ -384,9 +389,10 @@ _REPEATED_BEFORE_RANGE = {"cấp", "ngày", "tháng", "thứ", "tuần"}
 
 def rule_per_units(line: str, context: Context) -> str:
     """Slash meaning per: "trên" between units of measure, "một" after money, a percentage or a count."""
-    pattern = rf"(?P<left>\S*?)/(?P<right>{context.unit_pattern}|{_PER_WORDS})(?![^\W\d_])"
+    if "/" not in line:
+        return line
     for _ in range(3):
-        changed = re.sub(pattern, lambda m: _read_per(m, context), line)
+        changed = context.per_pattern.sub(lambda m: _read_per(m, context), line)
         if changed == line:
             break
         line = changed
@@ -411,14 +417,16 @@ def _unit_kind(token: str, context: Context) -> str:
     return "money" if token.lower() in {"đồng", "usd", "đô"} else ""
 
 
+_QUANTITY = (
+    rf"(?P<pre>(?i:(?<!\w)(?:cấp|ngày|tháng|tuần))\s+)?(?<![\w.,])(?<!{LETTER}-)(?<!\d/)(?P<cur>[$€]\s?)?"
+    rf"(?P<a>-?{_NUM})(?:\s*-\s*(?P<b>-?{_NUM}))?"
+    rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]))?(?![^\W_]|/\d)"
+)
+
+
 def rule_quantities(line: str, context: Context) -> str:
     """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5."""
-    pattern = (
-        rf"(?P<pre>(?i:(?<!\w)(?:cấp|ngày|tháng|tuần))\s+)?(?<![\w.,])(?<!{LETTER}-)(?<!\d/)(?P<cur>[$€]\s?)?"
-        rf"(?P<a>-?{_NUM})(?:\s*-\s*(?P<b>-?{_NUM}))?"
-        rf"(?:\s?(?P<unit>{context.unit_pattern})(?![^\W\d_]))?(?![^\W_]|/\d)"
-    )
-    return re.sub(pattern, lambda m: _read_quantity(m, context), line)
+    return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
 
 
 def _read_quantity(match: re.Match[str], context: Context) -> str:
@@ -573,7 +581,7 @@ def rule_symbols(line: str, _: Context) -> str:
 
 def rule_digits_left(line: str, _: Context) -> str:
     """Any digit still present (another script's digits, superscripts) read one by one."""
-    if not any(ch.isdigit() for ch in line):
+    if not any(ch.isdigit() for ch in set(line)):
         return line
     return "".join(_spaced(_digit_word(ch)) if ch.isdigit() else ch for ch in line)
 
