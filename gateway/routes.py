@@ -1,4 +1,17 @@
-"""The device API under /v1: manifest, audio, confirmations, heartbeats, the public key; and /healthz."""
+"""The device API under /v1: manifest, audio, confirmations, heartbeats, the public key; and /healthz.
+
+A device authenticates with ``Authorization: Bearer <token>``; the token must be the one of the
+device named in the path (``/v1/devices/{device_id}/...``) or, for audio, in ``X-Device-Id``.
+Every error is ``{"error", "message_vi", "message_en", "details"}``.
+
+- ``GET /v1/devices/{id}/manifest``: ``{"manifest": <canonical JSON text>, "signature": <base64
+  Ed25519 of its UTF-8 bytes>, "key_id", "algorithm"}``; ETag / If-None-Match gives 304.
+- ``GET /v1/audio/<sha256>.mp3`` (the manifest's ``audio_url``; ``audio/<sha256>.mp3`` works too):
+  the MP3, ETag = the sha256. Any other name is 400, a name not stored is 404.
+- ``POST /v1/devices/{id}/confirmations``: at most MAX_CONFIRMATIONS_PER_BATCH events and
+  MAX_BODY_BYTES per request (413 beyond); known event ids come back in ``duplicates``.
+- ``POST /v1/devices/{id}/heartbeats``; ``GET /v1/keys/manifest``; ``GET /healthz``.
+"""
 
 from __future__ import annotations
 

@@ -55,7 +55,7 @@ def public_key_pem(public_key: Ed25519PublicKey) -> bytes:
 
 def _write_new_key(path: Path) -> None:
     """Create a key file readable only by its owner; a concurrent creator wins, we keep its key."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     pem = Ed25519PrivateKey.generate().private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )

@@ -7,8 +7,16 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 
-from gateway.signing import ManifestRejected, canonical_json, verify_manifest
+from gateway.app import create_app
+from gateway.signing import (
+    ManifestRejected,
+    canonical_json,
+    load_or_create_key,
+    public_key_pem,
+    verify_manifest,
+)
 from tests.gateway.conftest import BOTH_DATABASES, auth
 
 
@@ -115,3 +123,14 @@ def test_signing_key_is_created_once_with_owner_only_permissions(world, client):
 
     assert key_path.exists() and (key_path.stat().st_mode & 0o777) == 0o600
     assert client.get("/v1/keys/manifest").json() == first
+
+
+def test_signing_key_path_overrides_the_data_dir(world, tmp_path):
+    key_path = tmp_path / "secrets" / "gateway.pem"
+    with TestClient(create_app(world.settings, signing_key_path=key_path)) as client:
+        world.publish("Thông báo", targets=["V-A"])
+        signed = client.get("/v1/devices/loa-a1/manifest", headers=auth(world, "loa-a1")).json()
+
+    pem = public_key_pem(load_or_create_key(key_path).public_key())
+    assert verify_manifest(signed, public_key_pem=pem, device_id="loa-a1")["device_id"] == "loa-a1"
+    assert not (world.settings.data_dir / "keys").exists()
