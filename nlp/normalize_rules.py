@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from nlp.normalize_data import packaged_mapping, unit_table
 from nlp.normalize_web import (
@@ -59,7 +60,9 @@ class Context:
             issuers=packaged_mapping("norm_issuers.tsv"),
             units=units,
             unit_pattern=unit_pattern,
-            per_pattern=re.compile(rf"(?P<left>\S*?)/(?P<right>{unit_pattern}|{_PER_WORDS})(?![^\W\d_])"),
+            per_pattern=re.compile(
+                rf"(?P<left>\S*?)/(?P<right>{unit_pattern}|{_PER_WORDS}|[^\W\d_]+)(?![^\W\d_])"
+            ),
             quantity_pattern=re.compile(_QUANTITY.replace("UNITS", unit_pattern)),
         )
 
@@ -123,7 +126,8 @@ def _read_doc_number(match: re.Match[str], context: Context) -> str:
         spoken += f" {LETTER_NAMES.get(match['suffix'], match['suffix'])}"
     if match["y"]:
         spoken += f" năm {read_number(match['y'])}"
-    if issuers:
+    after = match.string[match.end() :].lstrip().lower()
+    if issuers and not after.startswith("của"):
         spoken += f" của {issuers}"
     return _spaced(spoken)
 
@@ -404,14 +408,22 @@ def _read_per(match: re.Match[str], context: Context) -> str:
     if not left or left[-1] in "0123456789":
         return match.group()
     left_kind = _unit_kind(left, context)
+    known_right = right in context.units or re.fullmatch(_PER_WORDS, right)
+    if not known_right and left_kind not in {"money", "percent"}:
+        return match.group()
     spoken_right = context.units[right][0] if right in context.units else right
     word = "trên" if left_kind == "measure" and right in context.units else "một"
     return f"{left} {word} {spoken_right}"
 
 
+@cache
+def _longest_first(keys: tuple[str, ...]) -> list[str]:
+    return sorted(keys, key=len, reverse=True)
+
+
 def _unit_kind(token: str, context: Context) -> str:
     """The kind of unit a token ends with (measure, money, percent, time) or ""."""
-    for unit in sorted(context.units, key=len, reverse=True):
+    for unit in _longest_first(tuple(context.units)):
         if token.endswith(unit) and (len(token) == len(unit) or not token[-len(unit) - 1].isalpha()):
             return context.units[unit][1]
     return "money" if token.lower() in {"đồng", "usd", "đô"} else ""
@@ -422,6 +434,16 @@ _QUANTITY = (
     rf"(?P<a>-?{_NUM})(?:\s*-\s*(?P<b>-?{_NUM}))?"
     rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]))?(?![^\W_]|/\d)"
 )
+
+
+_EACH_UNIT = re.compile(
+    r"(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
+)
+
+
+def rule_units_after_each(line: str, _: Context) -> str:
+    """A unit with no number before it but "mỗi" (each): "mỗi ha" -> "mỗi héc ta"."""
+    return _EACH_UNIT.sub(lambda m: m["each"] + unit_table()[m["unit"]][0], line)
 
 
 def rule_quantities(line: str, context: Context) -> str:
@@ -494,12 +516,20 @@ def _read_abbreviation(match: re.Match[str], context: Context) -> str:
         return match.group()
     parts = _split_abbreviation(abbr, context)
     spoken = " và ".join(context.abbreviations[p] for p in parts)
+    if _starts_sentence(match) and spoken:
+        spoken = spoken[0].upper() + spoken[1:]
     if match["open"] and match["close"]:
         before = " ".join(match.string[: match.start()].lower().split())
         if before.endswith(spoken.lower()):
             return ""
         return f"({spoken})"
     return (match["open"] or "") + spoken + (match["close"] or "")
+
+
+def _starts_sentence(match: re.Match[str]) -> bool:
+    """True at the start of a line or after sentence-final punctuation."""
+    before = match.string[: match.start()].rstrip()
+    return not before or before[-1] in ".!?:"
 
 
 def _split_abbreviation(abbr: str, context: Context) -> list[str]:
@@ -615,6 +645,7 @@ RULES: tuple[Callable[[str, Context], str], ...] = (
     rule_abbreviations,
     rule_per_units,
     rule_quantities,
+    rule_units_after_each,
     rule_codes,
     rule_numbers,
     rule_symbols,

@@ -268,7 +268,14 @@ def test_user_abbreviations_extend_and_override_the_table() -> None:
     )
     assert table == {"HTXNN": "hợp tác xã nông nghiệp", "UBND": "ủy ban"}
     spoken = normalize_for_speech("HTXNN và UBND xã", abbreviations=table)
-    assert spoken == "hợp tác xã nông nghiệp và ủy ban xã"
+    assert spoken == "Hợp tác xã nông nghiệp và ủy ban xã"
+
+
+def test_expanded_abbreviation_starting_a_sentence_is_capitalised() -> None:
+    assert (
+        normalize_for_speech("UBND xã họp. HĐND xã giám sát")
+        == "Ủy ban nhân dân xã họp. Hội đồng nhân dân xã giám sát"
+    )
 
 
 def test_unknown_capital_abbreviation_is_spelled_not_left_for_english_reading() -> None:

@@ -24,7 +24,7 @@ def test_stdin_gives_one_spoken_line_per_input_line() -> None:
     out = result.output.split("\n")[:-1]
     assert len(out) == len(lines)
     assert out == [
-        "ủy ban nhân dân xã thông báo",
+        "Ủy ban nhân dân xã thông báo",
         "",
         "Họp lúc mười bốn giờ ba mươi phút ngày ba tháng chín",
         "Giá bảy nghìn năm trăm đồng một ki lô gam tăng năm phần trăm",
@@ -43,7 +43,7 @@ def test_abbreviations_file_extends_the_table(tmp_path: Path) -> None:
     table.write_text("# viết tắt riêng của tỉnh\nHTXNN\thợp tác xã nông nghiệp\n", encoding="utf-8")
     result = runner.invoke(app, ["normalize", "--abbreviations", str(table)], input="HTXNN Mỹ Xuyên\n")
     assert result.exit_code == 0
-    assert result.output == "hợp tác xã nông nghiệp Mỹ Xuyên\n"
+    assert result.output == "Hợp tác xã nông nghiệp Mỹ Xuyên\n"
 
 
 def test_missing_abbreviations_file_is_a_bilingual_error_with_exit_code_2(tmp_path: Path) -> None:
