@@ -268,9 +268,29 @@ def _read_date_range(match: re.Match[str]) -> str:
     return _spaced(f"{_day_word(match)}{first} đến ngày {second}")
 
 
+_FRACTION_CUES = (
+    "khoảng",
+    "gần",
+    "hơn",
+    "trên",
+    "dưới",
+    "chiếm",
+    "đạt",
+    "còn",
+    "mất",
+    "bằng",
+    "tới",
+    "ước",
+    "chỉ",
+)
+
+
 def _read_one_date(match: re.Match[str]) -> str:
     if not _valid_date(match, 1):
         return match.group()
+    fraction_cue = match["s1"] == "/" and not match["y1"] and _before(match, 1).endswith(_FRACTION_CUES)
+    if fraction_cue and int(match["d1"]) < int(match["m1"]):
+        return _spaced(f"{read_number(match['d1'])} phần {read_number(match['m1'])}")
     return _spaced(_day_word(match) + _date_words(match["d1"], match["m1"], match["y1"]))
 
 

@@ -130,7 +130,26 @@ def _read_address_chunk(chunk: str) -> str:
     syllables = split_syllables(chunk) if len(chunk) > 1 else None
     if syllables and _plausibly_vietnamese(syllables):
         return restore_diacritics(syllables)
-    return spell_letters(chunk)
+    return _read_abbreviation_then_words(chunk) or spell_letters(chunk)
+
+
+def _read_abbreviation_then_words(chunk: str) -> str | None:
+    """ "ubndxa": a known abbreviation spelled, then Vietnamese words ("u bê en dê xã")."""
+    for size in range(len(chunk) - 1, 1, -1):
+        head, rest = chunk[:size], chunk[size:]
+        if head not in _abbreviation_keys():
+            continue
+        syllables = split_syllables(rest)
+        if syllables and _plausibly_vietnamese(syllables):
+            return f"{spell_letters(head)} {restore_diacritics(syllables)}"
+    return None
+
+
+@cache
+def _abbreviation_keys() -> frozenset[str]:
+    """Lower-case letter-only keys of the packaged abbreviation table."""
+    keys = packaged_mapping("abbreviations.tsv")
+    return frozenset(strip_diacritics(k).lower() for k in keys if k.isalpha() and len(k) >= 2)
 
 
 def _plausibly_vietnamese(syllables: list[str]) -> bool:

@@ -241,12 +241,83 @@ SYMBOLS_AND_PUNCTUATION = [
 ]
 
 
+BULLETIN_SENTENCES = [
+    (
+        "Từ 0h ngày 20/10/2025, cấm các phương tiện trên 10 tấn lưu thông qua cầu Bến Thủy.",
+        "từ không giờ ngày hai mươi tháng mười năm hai nghìn không trăm hai mươi lăm, cấm các phương tiện trên mười tấn lưu thông qua cầu Bến Thủy.",
+    ),
+    ("Mức hỗ trợ 1,5 triệu đồng/người.", "mức hỗ trợ một phẩy năm triệu đồng một người."),
+    (
+        "Dự báo nhiệt độ từ 22-25°C, độ ẩm 85-90%.",
+        "dự báo nhiệt độ từ hai mươi hai đến hai mươi lăm độ xê, độ ẩm tám mươi lăm đến chín mươi phần trăm.",
+    ),
+    ("Hồ chứa đạt 95% dung tích thiết kế", "hồ chứa đạt chín mươi lăm phần trăm dung tích thiết kế"),
+    ("Xã có 2.105 ha đất lúa", "xã có hai nghìn một trăm linh năm héc ta đất lúa"),
+    ("Tỷ lệ tiêm chủng đạt 97,04%", "tỷ lệ tiêm chủng đạt chín mươi bảy phẩy không bốn phần trăm"),
+    (
+        "Theo Quyết định số 07/2024/QĐ-UBND của UBND tỉnh",
+        "theo quyết định số bảy năm hai nghìn không trăm hai mươi tư của ủy ban nhân dân tỉnh",
+    ),
+    (
+        "căn cứ Nghị định số 46/2024/NĐ-CP",
+        "căn cứ nghị định số bốn mươi sáu năm hai nghìn không trăm hai mươi tư của chính phủ",
+    ),
+    ("Chỉ thị 16/CT-TTg", "chỉ thị số mười sáu của thủ tướng chính phủ"),
+    (
+        "Hạn nộp: 17h00 ngày 30/6/2026",
+        "hạn nộp: mười bảy giờ ngày ba mươi tháng sáu năm hai nghìn không trăm hai mươi sáu",
+    ),
+    ("Lúc 5h45 sáng nay", "lúc năm giờ bốn mươi lăm phút sáng nay"),
+    ("Đài phát lúc 6:00 và 17:30", "đài phát lúc sáu giờ và mười bảy giờ ba mươi phút"),
+    ("Mỗi hộ được hỗ trợ 10 kg gạo", "mỗi hộ được hỗ trợ mười ki lô gam gạo"),
+    ("thiệt hại ước tính 3,75 tỷ đồng", "thiệt hại ước tính ba phẩy bảy mươi lăm tỷ đồng"),
+    ("Ông Nguyễn Văn A, Chủ tịch UBND xã", "ông Nguyễn Văn A, chủ tịch ủy ban nhân dân xã"),
+    (
+        "Sáng 8/3, Hội LHPN xã tổ chức mít tinh",
+        "sáng ngày tám tháng ba, hội liên hiệp phụ nữ xã tổ chức mít tinh",
+    ),
+    ("bảo đảm ANTT trên địa bàn", "bảo đảm an ninh trật tự trên địa bàn"),
+    ("Đoàn TNCS Hồ Chí Minh xã", "đoàn thanh niên cộng sản Hồ Chí Minh xã"),
+    ("Liên hệ: 0263.3822.115", "liên hệ: không hai sáu ba, ba tám hai hai, một một năm"),
+    ("Hotline: 1800 1091", "hotline: một tám không không, một không chín một"),
+    ("quý IV/2025", "quý bốn năm hai nghìn không trăm hai mươi lăm"),
+    ("Kỳ họp thứ 9, HĐND xã khóa XXI", "kỳ họp thứ chín, hội đồng nhân dân xã khóa hai mươi mốt"),
+    ("dịch cúm gia cầm H5N6", "dịch cúm gia cầm hát năm en sáu"),
+    (
+        "trên tuyến QL6 đoạn Km 150+200",
+        "trên tuyến quốc lộ sáu đoạn ki lô mét một trăm năm mươi cộng hai trăm",
+    ),
+    ("Tỉnh lộ ĐT.741", "tỉnh lộ đường tỉnh bảy trăm bốn mươi mốt"),
+    (
+        "Xem chi tiết tại www.sonla.gov.vn",
+        "xem chi tiết tại vê kép vê kép vê kép chấm sơn la chấm gờ o vê chấm vê en",
+    ),
+    ("Email: ubndxa@gmail.com", "email: u bê en dê xã a còng gờ meo chấm com"),
+    ("từ ngày 25-27/12", "từ ngày hai mươi lăm đến ngày hai mươi bảy tháng mười hai"),
+    ("Trong 2 ngày 15 và 16/11", "trong hai ngày mười lăm và ngày mười sáu tháng mười một"),
+    ("sóng biển cao 3-5 m, biển động mạnh", "sóng biển cao ba đến năm mét, biển động mạnh"),
+    ("gió mạnh cấp 7, giật cấp 9-10", "gió mạnh cấp bảy, giật cấp chín đến cấp mười"),
+    (
+        "lượng mưa 100-200 mm, có nơi trên 300 mm",
+        "lượng mưa một trăm đến hai trăm mi li mét, có nơi trên ba trăm mi li mét",
+    ),
+    ("lãi suất 0,65%/tháng", "lãi suất không phẩy sáu mươi lăm phần trăm một tháng"),
+    ("giá 25.000 đ/kg", "giá hai mươi lăm nghìn đồng một ki lô gam"),
+    ("Năm 2025, xã giảm 45 hộ nghèo", "năm hai nghìn không trăm hai mươi lăm, xã giảm bốn mươi lăm hộ nghèo"),
+    ("GĐ Sở Y tế", "giám đốc sở y tế"),
+    ("Trạm Y tế xã tiêm vắc xin DPT", "trạm y tế xã tiêm vắc xin dê pê tê"),
+    ("Đội xung kích 15 người", "đội xung kích mười lăm người"),
+    ("khoảng 1/3 diện tích", "khoảng một phần ba diện tích"),
+    ("TT. Phú Hòa, H. Phú Hòa", "thị trấn Phú Hòa, huyện Phú Hòa"),
+]
+
+
 @pytest.mark.parametrize(
     "cases",
     [NUMBERS, ORDINALS, DATES, TIMES, MONEY_AND_PERCENT, UNITS, RANGES, ABBREVIATIONS, LEGAL, PHONES, ROMAN, CODES,
-     ADDRESSES, SYMBOLS_AND_PUNCTUATION],
+     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES],
     ids=["numbers", "ordinals", "dates", "times", "money", "units", "ranges", "abbreviations", "legal", "phones",
-         "roman", "codes", "addresses", "symbols"],
+         "roman", "codes", "addresses", "symbols", "bulletin_sentences"],
 )  # fmt: skip
 def test_held_out_cases_read_as_an_announcer_would(cases: list[tuple[str, str]]) -> None:
     check(cases)
