@@ -23,7 +23,7 @@ from bantin.simulator import (
 )
 from gateway.app import create_app
 from gateway.server import serve_in_thread
-from gateway.signing import public_key_pem
+from gateway.signing import canonical_json, public_key_pem
 from tests.gateway.conftest import BOTH_DATABASES
 
 HARSH = FaultConfig(
@@ -214,3 +214,51 @@ def test_identical_batches_posted_at_once_are_counted_once(world, gateway_url):
     assert sorted(accepted) == sorted(e["event_id"] for e in events)
     assert sum(len(r.json()["duplicates"]) for r in responses) == 5 * 20
     assert world.count(storage.PlaybackConfirmation) == 20
+
+
+class TamperingProxy:
+    """A man in the middle that rewrites every manifest in flight (a new title on each item)."""
+
+    def __init__(self, app) -> None:  # type: ignore[no-untyped-def]
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:  # type: ignore[no-untyped-def]
+        path = scope.get("path", "")
+        if scope["type"] != "http" or not (path.startswith("/v1/devices/") and path.endswith("/manifest")):
+            await self.app(scope, receive, send)
+            return
+        started: dict = {}
+        chunks: list[bytes] = []
+
+        async def capture(message) -> None:  # type: ignore[no-untyped-def]
+            if message["type"] == "http.response.start":
+                started.update(message)
+                return
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            if started["status"] == 200:
+                signed = json.loads(body)
+                manifest = json.loads(signed["manifest"])
+                for item in manifest["items"]:
+                    item["title"] = "Tin giả: sơ tán ngay"
+                signed["manifest"] = canonical_json(manifest).decode()
+                body = json.dumps(signed).encode()
+            headers = [(k, v) for k, v in started["headers"] if k != b"content-length"]
+            await send({**started, "headers": [*headers, (b"content-length", str(len(body)).encode())]})
+            await send({"type": "http.response.body", "body": body})
+
+        await self.app(scope, receive, capture)
+
+
+def test_manifest_tampered_in_flight_is_refused_and_nothing_plays(world):
+    publish_some(world)
+    app = create_app(world.settings)
+    with serve_in_thread(TamperingProxy(app)) as url:
+        key = fetch_public_key(url)
+        report = run_fleet(url, fleet(world), public_key_pem=key, faults=FaultConfig.none())
+
+    assert report.signature_failures == 4 and report.manifests_fetched == 4
+    assert report.items_played == 0 and report.confirmations_accepted == 0
+    assert confirmations(world) == []
