@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run
+from prefect.flow_runs import pause_flow_run, suspend_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field
 from sqlmodel import col, select
@@ -126,19 +126,25 @@ def pending_versions(settings: PipelineSettings, wanted: list[str]) -> list[tupl
 def await_review(
     settings: PipelineSettings, version_id: int, timeout_s: int
 ) -> tuple[ReviewDecision | None, str]:
-    """The version's review: an earlier one if given, else pause the run for a reviewer's input."""
+    """The version's review: an earlier decision if there is one, else wait for a reviewer's input.
+
+    A run started from a deployment suspends (it survives restarts and reruns from the top, where
+    stored renditions and this earlier decision make the rerun cheap); a run started in-process pauses.
+    """
     with stages.open_session(settings) as session:
-        if storage.approved_review(session, version_id) is not None:
-            return ReviewDecision.approve, "approved earlier"
+        earlier = storage.latest_review(session, version_id)
+        if earlier is not None:
+            return earlier.decision, earlier.reviewer
         description = stages.review_summary(session, version_id)
-    flow_run_id = str(get_run_context().flow_run.id)
+    flow_run = get_run_context().flow_run
+    form = ReviewInput.with_initial_data(description=description)
     try:
-        answer = pause_flow_run(
-            wait_for_input=ReviewInput.with_initial_data(description=description),
-            timeout=timeout_s,
-            poll_interval=2,
-            key=f"review-{version_id}",
-        )
+        if flow_run.deployment_id is not None:
+            answer = suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=f"review-{version_id}")
+        else:
+            answer = pause_flow_run(
+                wait_for_input=form, timeout=timeout_s, poll_interval=2, key=f"review-{version_id}"
+            )
     except FlowPauseTimeout:
         return None, f"no review within {timedelta(seconds=timeout_s)}"
     with stages.open_session(settings) as session:
@@ -148,7 +154,7 @@ def await_review(
             decision=answer.decision,
             reviewer=answer.reviewer,
             comment=answer.comment,
-            flow_run_id=flow_run_id,
+            flow_run_id=str(flow_run.id),
         )
     return answer.decision, answer.reviewer
 

@@ -73,6 +73,7 @@ _API: dict[str, str] = {
     "set_status": "storage.bulletins",
     "record_review": "storage.bulletins",
     "approved_review": "storage.bulletins",
+    "latest_review": "storage.bulletins",
     "Distribution": "storage.playback",
     "distribute_version": "storage.playback",
     "ManifestEntry": "storage.playback",

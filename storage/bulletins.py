@@ -203,6 +203,12 @@ def record_review(
     return review
 
 
+def latest_review(session: Session, version_id: int) -> Review | None:
+    """The most recent decision on a version, if any."""
+    query = select(Review).where(Review.version_id == version_id).order_by(col(Review.id).desc())
+    return session.exec(query).first()
+
+
 def approved_review(session: Session, version_id: int) -> Review | None:
     """The approval of a version, if a reviewer gave one."""
     query = select(Review).where(Review.version_id == version_id, Review.decision == ReviewDecision.approve)

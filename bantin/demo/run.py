@@ -102,16 +102,21 @@ def run_production(settings: Settings, bulletin_ids: list[str]) -> dict:
 
 def run_fleet(settings: Settings, devices: int, seed: int):  # type: ignore[no-untyped-def]
     """Start the gateway locally and let the simulated devices fetch, play and confirm."""
-    from bantin.simulator import pick_simulated_devices
+    import storage
     from bantin.simulator import run_fleet as simulate
+    from bantin.simulator import simulated_devices
     from gateway.app import create_app
     from gateway.server import serve_in_thread
+    from gateway.signing import ManifestSigner, default_key_path
 
-    app = create_app(settings)
-    chosen = pick_simulated_devices(settings, devices)
-    with serve_in_thread(app) as base_url:
-        report = simulate(base_url, chosen.devices, public_key_pem=chosen.public_key_pem, seed=seed)
-    return report
+    engine = storage.make_engine(settings.resolved_database_url)
+    with storage.session_scope(engine) as session:
+        chosen = simulated_devices(session=session, count=devices)
+    engine.dispose()
+    # The devices trust the key file itself, not whatever a gateway says its key is.
+    public_key = ManifestSigner(default_key_path(settings.data_dir)).public_key_pem
+    with serve_in_thread(create_app(settings)) as base_url:
+        return simulate(base_url, chosen, public_key_pem=public_key, seed=seed)
 
 
 def run_demo(settings: Settings, *, devices: int = 10, seed: int = 7) -> dict:

@@ -1,0 +1,117 @@
+"""Core CLI commands as an officer uses them: clear bilingual errors, nothing half-written."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bantin.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BANTIN_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BANTIN_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BANTIN_S3_ENDPOINT", raising=False)
+    return tmp_path
+
+
+def rows(data_dir: Path, table: str) -> int:
+    with sqlite3.connect(data_dir / "bantin.db") as db:
+        return db.execute(f"select count(*) from {table}").fetchone()[0]
+
+
+def invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args))
+
+
+def test_db_upgrade_creates_the_schema(data_dir: Path) -> None:
+    result = invoke("db", "upgrade")
+    assert result.exit_code == 0 and "revision" in result.output
+    assert rows(data_dir, "admin_unit") == 0
+
+
+def test_unknown_province_is_a_clear_error(data_dir: Path) -> None:
+    result = invoke("units", "import", "--province", "Sài Gòn Cũ")
+    assert result.exit_code == 2
+    assert "Lỗi:" in result.output and "Error:" in result.output and "Traceback" not in result.output
+    assert rows(data_dir, "admin_unit") == 0
+
+
+@pytest.fixture
+def province(data_dir: Path) -> Path:
+    assert invoke("units", "import", "--province", "Quảng Trị").exit_code == 0
+    return data_dir
+
+
+def test_devices_import_prints_tokens_and_rejects_bad_files(province: Path, tmp_path: Path) -> None:
+    good = tmp_path / "devices.csv"
+    good.write_text(
+        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
+        "device,LOA-1,Cụm loa A,V1,speaker_cluster,vie\n",
+        encoding="utf-8",
+    )
+    result = invoke("devices", "import", str(good))
+    assert result.exit_code == 0 and "token LOA-1 " in result.output
+    bad = tmp_path / "bad.json"
+    bad.write_text(
+        json.dumps({"devices": [{"id": "LOA-2", "unit": "V1"}, {"id": "LOA-3", "unit": "NOWHERE"}]})
+    )
+    result = invoke("devices", "import", str(bad))
+    assert result.exit_code == 2 and "NOWHERE" in result.output
+    assert rows(province, "device") == 1
+    assert invoke("devices", "import", str(tmp_path / "missing.csv")).exit_code == 2
+
+
+def test_empty_draft_is_refused(province: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.json"
+    draft.write_text(
+        json.dumps({"title": "Tin", "body": " ", "source_unit": "44", "target_units": ["18904"]})
+    )
+    result = invoke("bulletins", "submit", str(draft))
+    assert result.exit_code == 2 and "trống" in result.output
+    assert rows(province, "bulletin") == 0
+
+
+def test_draft_for_an_unknown_unit_is_refused(province: Path, tmp_path: Path) -> None:
+    draft = tmp_path / "draft.json"
+    draft.write_text(
+        json.dumps({"title": "Tin", "body": "Nội dung.", "source_unit": "44", "target_units": ["00000"]})
+    )
+    result = invoke("bulletins", "submit", str(draft))
+    assert result.exit_code == 2 and "00000" in result.output
+    assert rows(province, "bulletin") == 0
+
+
+def test_recording_for_unknown_bulletin_or_broken_audio_stores_nothing(
+    province: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "reading.mp3"
+    broken.write_bytes(b"ID3" + b"\x00not really audio" * 100)
+    result = invoke("audio", "import", str(broken), "--bulletin", "42", "--language", "khm")
+    assert result.exit_code == 2 and "42" in result.output
+    draft = tmp_path / "draft.json"
+    draft.write_text(
+        json.dumps(
+            {
+                "title": "Tin",
+                "body": "Nội dung.",
+                "source_unit": "44",
+                "target_units": ["18904"],
+                "external_id": "rec-1",
+            }
+        )
+    )
+    assert invoke("bulletins", "submit", str(draft)).exit_code == 0
+    result = invoke("audio", "import", str(broken), "--bulletin", "rec-1", "--language", "khm")
+    assert result.exit_code == 2 and "Lỗi:" in result.output
+    assert rows(province, "rendition") == 0
+    assert not (province / "objects" / "audio").exists() or not list(
+        (province / "objects" / "audio").iterdir()
+    )
