@@ -31,10 +31,10 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
             stream = streams[0]
             to_float = av.AudioResampler(format="fltp")
             for frame in container.decode(stream):
-                for converted in to_float.resample(frame):
-                    blocks.append(converted.to_ndarray())
-            for converted in to_float.resample(None):
-                blocks.append(converted.to_ndarray())
+                if frame.format.name == "fltp":  # MP3, AAC, Opus and Vorbis decode to this already
+                    blocks.append(frame.to_ndarray())
+                    continue
+                blocks.extend(converted.to_ndarray() for converted in to_float.resample(frame))
             rate = stream.rate or stream.codec_context.sample_rate
     except AudioRejected:
         raise
@@ -55,11 +55,16 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     return samples.mean(axis=0, dtype=np.float32)
 
 
+LAME_INPUT_SCALE = 0.95
+
+
 def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, *, quality: int = 5) -> bytes:
     """Constant-bitrate mono MP3 of float samples in [-1, 1]."""
     import lameenc
 
-    pcm = np.clip(np.round(samples * 32767.0), -32768, 32767).astype("<i2")
+    # LAME scales its input by 0.95 (measured: -0.446 dB at every rate and bitrate, decoded by FFmpeg
+    # and by libsndfile/mpg123 alike): scale up so the decoded file carries the mastered level.
+    pcm = np.clip(np.round(samples * (32767.0 / LAME_INPUT_SCALE)), -32768, 32767).astype("<i2")
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate_kbps)
     encoder.set_in_sample_rate(sample_rate)
