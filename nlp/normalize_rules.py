@@ -61,7 +61,7 @@ class Context:
             units=units,
             unit_pattern=unit_pattern,
             per_pattern=re.compile(
-                rf"(?P<left>\S*?)/(?P<right>{unit_pattern}|{_PER_WORDS}|[^\W\d_]+)(?![^\W\d_])"
+                rf"(?<![^\s/])(?P<left>[^\s/]+)/(?P<right>{unit_pattern}|{_PER_WORDS}|[^\W\d_]+)(?![^\W\d_])"
             ),
             quantity_pattern=re.compile(_QUANTITY.replace("UNITS", unit_pattern)),
         )
