@@ -26,6 +26,7 @@ import storage
 from gateway.deps import DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
 from gateway.errors import GatewayError
 from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_etag, manifest_item
+from gateway.ranges import RangeNotSatisfiable, byte_range
 from gateway.schemas import (
     MAX_CONFIRMATIONS_PER_BATCH,
     ConfirmationBatch,
@@ -44,6 +45,7 @@ ERRORS = {
     403: {"model": ErrorBody},
     404: {"model": ErrorBody},
     413: {"model": ErrorBody},
+    416: {"model": ErrorBody},
     422: {"model": ErrorBody},
 }
 
@@ -99,8 +101,9 @@ def audio(
     _device: HeaderDeviceDep,
     resources: ResourcesDep,
     if_none_match: Annotated[str | None, Header()] = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
-    """The MP3 named ``<sha256>.mp3`` (or ``audio/<sha256>.mp3``); its ETag is the sha256."""
+    """The MP3 named ``<sha256>.mp3`` (or ``audio/<sha256>.mp3``); its ETag is the sha256; Range resumes."""
     match = AUDIO_NAME.match(name)
     if match is None:
         raise GatewayError(
@@ -110,7 +113,11 @@ def audio(
             f"mã âm thanh không hợp lệ {name[:120]!r}: dùng '<sha256>.mp3' như audio_url trong danh mục phát",
         )
     sha = match["sha"]
-    headers = {"ETag": f'"{sha}"', "Cache-Control": "public, max-age=31536000, immutable"}
+    headers = {
+        "ETag": f'"{sha}"',
+        "Cache-Control": "private, max-age=31536000, immutable",
+        "Accept-Ranges": "bytes",
+    }
     if etag_matches(if_none_match, f'"{sha}"'):
         return Response(status_code=304, headers=headers)
     try:
@@ -122,7 +129,26 @@ def audio(
             f"no audio {sha}.mp3 is stored; fetch a fresh manifest, the bulletin may have been replaced",
             f"không có tệp âm thanh {sha}.mp3; hãy tải lại danh mục phát, bản tin có thể đã được thay",
         ) from None
-    return Response(content=data, media_type="audio/mpeg", headers=headers)
+    return audio_response(data, headers, range_header)
+
+
+def audio_response(data: bytes, headers: dict[str, str], range_header: str | None) -> Response:
+    """The whole MP3, or the one byte range asked for (206), or 416 when it starts past the end."""
+    try:
+        wanted = byte_range(range_header, len(data))
+    except RangeNotSatisfiable:
+        raise GatewayError(
+            416,
+            "range_not_satisfiable",
+            f"the range {range_header!r} starts past the end of the audio ({len(data)} bytes)",
+            f"đoạn {range_header!r} vượt quá độ dài tệp âm thanh ({len(data)} byte)",
+            headers={"Content-Range": f"bytes */{len(data)}"},
+        ) from None
+    if wanted is None:
+        return Response(content=data, media_type="audio/mpeg", headers=headers)
+    first, last = wanted
+    headers = {**headers, "Content-Range": f"bytes {first}-{last}/{len(data)}"}
+    return Response(content=data[first : last + 1], status_code=206, media_type="audio/mpeg", headers=headers)
 
 
 def too_large(what: str) -> GatewayError:

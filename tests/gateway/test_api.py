@@ -234,3 +234,22 @@ def test_audio_is_served_from_an_s3_object_store(world, client):
     assert_bilingual_error(
         client.get(f"/v1/audio/{'1' * 64}.mp3", headers=auth(world, "loa-a1")), 404, "unknown_audio"
     )
+
+
+def test_interrupted_audio_download_resumes_with_a_range(world, client):
+    audio = mp3_tone(392.0, 2.0)
+    world.publish("Thông báo", targets=["V-A"], audio=audio)
+    url = f"/v1/audio/{hashlib.sha256(audio).hexdigest()}.mp3"
+    headers = auth(world, "loa-a1")
+    cut = len(audio) // 3
+
+    head = client.get(url, headers={**headers, "Range": f"bytes=0-{cut - 1}"})
+    rest = client.get(url, headers={**headers, "Range": f"bytes={cut}-"})
+
+    assert (head.status_code, rest.status_code) == (206, 206)
+    assert head.content + rest.content == audio
+    assert rest.headers["Content-Range"] == f"bytes {cut}-{len(audio) - 1}/{len(audio)}"
+    assert client.get(url, headers={**headers, "Range": "bytes=-10"}).content == audio[-10:]
+    past = client.get(url, headers={**headers, "Range": f"bytes={len(audio)}-"})
+    assert_bilingual_error(past, 416, "range_not_satisfiable")
+    assert client.get(url, headers={**headers, "Range": "bytes=0-1,5-9"}).content == audio
