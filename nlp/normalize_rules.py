@@ -104,9 +104,23 @@ _DOC_NUMBER = re.compile(
 )
 
 
+_DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])")
+
+
 def rule_legal_numbers(line: str, context: Context) -> str:
     """Quyết định số 135/QĐ-TTg -> quyết định số một trăm ba mươi lăm của thủ tướng chính phủ."""
-    return _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
+    line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
+    return _DOC_CODE.sub(lambda m: _read_doc_code(m, context), line)
+
+
+def _read_doc_code(match: re.Match[str], context: Context) -> str:
+    """A type and issuer code without a number ("QĐ-TTg") when both are known codes."""
+    doc_type = context.doc_types.get(match["type"])
+    issuer = match["issuer"]
+    known_issuer = issuer in context.issuers or re.sub(r"\d+$", "", issuer) in context.issuers
+    if not doc_type or not known_issuer:
+        return match.group()
+    return _spaced(f"{doc_type} của {_read_issuer(issuer, context)}")
 
 
 def _read_doc_number(match: re.Match[str], context: Context) -> str:
@@ -379,9 +393,13 @@ def roman_value(numeral: str) -> int | None:
     return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
 
 
+_ROMAN_HEADING = re.compile(r"^(?P<r>[IVXLC]+)(?P<mark>[.)]\s|\t)")
+
+
 def rule_roman_and_ordinals(line: str, _: Context) -> str:
-    """quý IV -> quý bốn, khóa XV -> khóa mười lăm, lần thứ 4 -> lần thứ tư, thứ 2-6."""
+    """quý IV -> quý bốn, khóa XV -> khóa mười lăm, "IV. Kinh phí" -> "bốn. Kinh phí", thứ 2-6."""
     line = _ROMAN.sub(_read_roman, line)
+    line = _ROMAN_HEADING.sub(_read_roman_heading, line)
     return _ORDINAL.sub(_read_ordinal, line)
 
 
@@ -393,6 +411,13 @@ def _read_roman(match: re.Match[str]) -> str:
     spoken = read_ordinal(str(value)) if ordinal else read_number(str(value))
     tail = f" năm {read_number(match['y'])}" if match["y"] else ""
     return f"{match['ctx']} {spoken}{tail}"
+
+
+def _read_roman_heading(match: re.Match[str]) -> str:
+    value = roman_value(match["r"])
+    if value is None:
+        return match.group()
+    return read_number(str(value)) + match["mark"]
 
 
 def _read_ordinal(match: re.Match[str]) -> str:
@@ -535,7 +560,10 @@ def _read_abbreviation(match: re.Match[str], context: Context) -> str:
     ):
         return match.group()
     parts = _split_abbreviation(abbr, context)
-    spoken = " và ".join(context.abbreviations[p] for p in parts)
+    if len(parts) == 2 and parts[0] in context.doc_types:
+        spoken = f"{context.doc_types[parts[0]]} của {_read_issuer(parts[1], context)}"
+    else:
+        spoken = " và ".join(context.abbreviations[p] for p in parts)
     if _starts_sentence(match) and spoken:
         spoken = spoken[0].upper() + spoken[1:]
     if match["open"] and match["close"]:
