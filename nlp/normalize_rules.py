@@ -123,6 +123,10 @@ def _read_doc_code(match: re.Match[str], context: Context) -> str:
     return _spaced(f"{doc_type} của {_read_issuer(issuer, context)}")
 
 
+# The text names the issuer itself right after the number (optionally after the date).
+_ISSUER_FOLLOWS = re.compile(r"(?:ngày\s+\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*,?\s*)?của\b")
+
+
 def _read_doc_number(match: re.Match[str], context: Context) -> str:
     codes = match["codes"].split("-")
     if sum(ch.isupper() for ch in match["codes"]) < 2:
@@ -141,7 +145,7 @@ def _read_doc_number(match: re.Match[str], context: Context) -> str:
     if match["y"]:
         spoken += f" năm {read_number(match['y'])}"
     after = match.string[match.end() :].lstrip().lower()
-    if issuers and not after.startswith("của"):
+    if issuers and not _ISSUER_FOLLOWS.match(after):
         spoken += f" của {issuers}"
     return _spaced(spoken)
 
@@ -190,7 +194,7 @@ def _read_road(match: re.Match[str]) -> str:
 
 # --- phone numbers ------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w.,+/-])(?P<num>(?:\+84|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
+_PHONE = re.compile(r"(?<![\w.,+/-])(?P<num>(?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
@@ -645,11 +649,11 @@ def _read_plain_number(match: re.Match[str]) -> str:
 
 def rule_symbols(line: str, _: Context) -> str:
     """Symbols read as words; brackets become pauses; quotes, bullets and stray marks go."""
+    line = re.sub(r"^\s*[-*•·+]+\)?\s*", "", line)
     line = re.sub(r"\bv\.v\.?", "vân vân", line)
     for symbol, spoken in _SYMBOLS.items():
         if symbol in line:
             line = line.replace(symbol, spoken)
-    line = re.sub(r"^\s*[-*•·]+\s*", "", line)
     line = re.sub(r"\s+-+\s+|\s*-{2,}\s*", ", ", line)
     line = re.sub(r"[()\[\]{}]", ", ", line)
     line = re.sub(r"(?<=\w)'(?=\w)", "\x00", line)

@@ -366,3 +366,24 @@ def test_new_style_tone_marks_are_read_like_old_style() -> None:
 )
 def test_address_words_needing_three_syllable_context() -> None:
     assert normalize_for_speech("baochinhphu.vn") == "báo chính phủ chấm vê en"
+
+
+def test_issuer_named_after_the_date_is_not_read_twice() -> None:
+    spoken = normalize_for_speech("Quyết định số 135/QĐ-TTg ngày 20/01/2020 của Thủ tướng Chính phủ")
+    assert spoken_key(spoken) == spoken_key(
+        "quyết định số một trăm ba mươi lăm ngày hai mươi tháng một năm hai nghìn không trăm hai mươi "
+        "của Thủ tướng Chính phủ"
+    )
+
+
+def test_document_codes_without_a_number_are_read_as_type_and_issuer() -> None:
+    assert normalize_for_speech("theo TT-BTTTT") == "theo thông tư của bộ thông tin và truyền thông"
+
+
+def test_list_markers_and_roman_section_headings() -> None:
+    text = "IV. KINH PHÍ\n- Lưu hành nội bộ\n+) Phấn đấu 100% hộ dân"
+    assert normalize_for_speech(text) == "bốn. KINH PHÍ\nLưu hành nội bộ\nPhấn đấu một trăm phần trăm hộ dân"
+
+
+def test_international_phone_prefix() -> None:
+    assert normalize_for_speech("+84 912 345 678") == "cộng tám bốn, chín một hai, ba bốn năm, sáu bảy tám"
