@@ -19,13 +19,24 @@ PIP=(-m pip --disable-pip-version-check --no-input)
 
 log() { echo "run-coqui: $*" >&2; }
 
+# pip, quiet; this machine's pip config names local index folders that do not exist: drop those warnings.
+pip_install() {
+    "$VENV/bin/python" "${PIP[@]}" install -q --progress-bar off "$@" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2)
+}
+
 build_venv() {
     local started=$SECONDS
     log "creating $VENV (requirements hash $HASH; a few minutes, ~1.8 GB)"
+    if [[ -e "$VENV" && ! -f "$VENV/pyvenv.cfg" ]]; then
+        log "$VENV exists and is not a venv: refusing to replace it (set BANTIN_COQUI_VENV elsewhere)"
+        exit 2
+    fi
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/python" "${PIP[@]}" install -q --progress-bar off -r "$REQUIREMENTS"
-    "$VENV/bin/python" "${PIP[@]}" install -q --progress-bar off --no-deps -r "$NODEPS_REQUIREMENTS"
+    pip_install -r "$REQUIREMENTS"
+    pip_install --no-deps -r "$NODEPS_REQUIREMENTS"
+    drop_torchaudio_native_ops
     touch "$MARKER"
     log "venv ready in $((SECONDS - started)) s, $(du -sh "$VENV" | cut -f1)"
 }
@@ -42,17 +53,37 @@ drop_torchaudio_native_ops() {
     "$VENV/bin/python" -c 'import torchaudio'
 }
 
+# The project itself, editable and without its dependencies. One venv serves every clone with the same
+# requirements, so it is re-pointed when it imports tts/ from another checkout.
+point_at_this_checkout() {
+    local here
+    here="$(cd / && "$VENV/bin/python" -c 'import tts; print(tts.__file__)' 2>/dev/null || true)"
+    if [[ "$here" != "$REPO/tts/__init__.py" ]]; then
+        pip_install --no-deps --no-build-isolation -e "$REPO"
+    fi
+}
+
+# Venvs of older requirements under the default cache folder, unless a run is still using them.
+drop_stale_venvs() {
+    local lock
+    for lock in "$(dirname "$VENV")"/venv-coqui-*.lock; do
+        [[ -e "$lock" && "$lock" != "$VENV.lock" ]] || continue
+        if flock -n -x "$lock" rm -rf "${lock%.lock}"; then
+            rm -f "$lock"
+            log "removed the stale venv ${lock%.lock}"
+        fi
+    done
+}
+
 mkdir -p "$(dirname "$VENV")"
 exec 9>"$VENV.lock"
-flock 9  # two runs at once wait for one build instead of both writing into the same venv
+flock -x 9  # one build at a time; runs that find the venv ready share it (shared lock below)
 if [[ ! -f "$MARKER" ]]; then
     build_venv
 fi
-drop_torchaudio_native_ops
-# The project itself, editable and without its dependencies (re-pointed at this checkout on every run,
-# since one venv serves every clone with the same requirements).
-"$VENV/bin/python" "${PIP[@]}" install -q --progress-bar off --no-deps --no-build-isolation -e "$REPO"
-flock -u 9
+point_at_this_checkout
+flock -s 9  # held by pytest below, so drop_stale_venvs in another run leaves this venv alone
+[[ -n "${BANTIN_COQUI_VENV:-}" ]] || drop_stale_venvs
 
 cd "$REPO"
 # --noconftest: other test folders' conftest files import packages this venv does not carry.

@@ -66,9 +66,11 @@ def checkpoint_path(model_dir: Path) -> Path | None:
 
 
 def _config_language(config: dict[str, Any]) -> str | None:
-    """ISO 639-3 code a Coqui config names: VITS ``phoneme_language`` or its dataset's language."""
+    """ISO 639-3 code a Coqui config names: an XTTS's only language, VITS ``phoneme_language`` or dataset's."""
     datasets = config.get("datasets") or [{}]
-    code = config.get("phoneme_language") or (datasets[0] or {}).get("language")
+    languages = config.get("languages") if config.get("model") == "xtts" else None
+    only = languages[0] if isinstance(languages, list) and len(languages) == 1 else None
+    code = only or config.get("phoneme_language") or (datasets[0] or {}).get("language")
     if not code:
         return None
     code = str(code).lower().split("-")[0]
@@ -217,6 +219,8 @@ class CoquiXttsVoice(Voice):
         self.info = info
         self._torch = torch
         manifest = read_json(model_dir / VOICE_MANIFEST)
+        speaker = manifest.get("speaker") if (model_dir / "speakers_xtts.pth").is_file() else None
+        wav = None if speaker else reference_wav(model_dir, manifest)  # checked before the long load
         try:
             config = XttsConfig()
             config.load_json(str(model_dir / "config.json"))
@@ -229,7 +233,7 @@ class CoquiXttsVoice(Voice):
         self.sample_rate_hz = int(config.audio.output_sample_rate)
         self.language = self._pick_language(config, manifest.get("xtts_language"))
         _read_vietnamese(self.model.tokenizer)
-        self._latents = self._speaker_latents(model_dir, manifest)
+        self._latents = self._speaker_latents(speaker, wav)
         self._lock = threading.Lock()
 
     @property
@@ -250,14 +254,20 @@ class CoquiXttsVoice(Voice):
             )
         return code
 
-    def _speaker_latents(self, model_dir: Path, manifest: dict[str, Any]) -> tuple[Any, Any]:
-        """GPT conditioning latents and speaker embedding: a named stored speaker or a reference wav."""
-        manager = self.model.speaker_manager
-        speaker = manifest.get("speaker")
-        if speaker and manager is not None and speaker in manager.speakers:
-            stored = manager.speakers[speaker]
-            return stored["gpt_cond_latent"], stored["speaker_embedding"]
-        wav = reference_wav(model_dir, manifest)
+    def _speaker_latents(self, speaker: str | None, wav: Path | None) -> tuple[Any, Any]:
+        """GPT conditioning latents and speaker embedding: from the reference wav, else a stored speaker."""
+        if wav is None:
+            manager = self.model.speaker_manager
+            known = list(manager.speakers) if manager is not None else []
+            if speaker not in known:
+                raise EngineUnavailable(
+                    f"The XTTS voice {self.info.name} has no stored speaker {speaker!r} "
+                    f"(speakers_xtts.pth has: {', '.join(known[:20]) or 'none'}).",
+                    f"Giọng XTTS {self.info.name} không có người đọc {speaker!r} "
+                    f"(speakers_xtts.pth có: {', '.join(known[:20]) or 'không có'}).",
+                )
+            latents, embedding = manager.speakers[speaker].values()
+            return latents, embedding
         audio, rate = _read_mono(wav)
         with self._torch.inference_mode():
             embedding = self.model.get_speaker_embedding(audio, rate)

@@ -77,6 +77,53 @@ def build_tiny_vits(model_dir: Path, sample_rate: int = 16000) -> None:
     torch.save({"model": model.state_dict()}, model_dir / "model.pth")
 
 
+def build_tiny_xtts(model_dir: Path) -> None:
+    """A random ~22M-parameter Coqui XTTS for Vietnamese: config.json, model.pth, a BPE vocab.json."""
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
+    from TTS.tts.configs.xtts_config import XttsArgs, XttsConfig
+    from TTS.tts.layers.xtts.tokenizer import VoiceBpeTokenizer
+    from TTS.tts.models.xtts import Xtts
+
+    model_dir.mkdir(parents=True)
+    bpe = Tokenizer(models.BPE(unk_token="[UNK]"))
+    bpe.pre_tokenizer = pre_tokenizers.Whitespace()
+    special = ["[STOP]", "[UNK]", "[SPACE]", "[START]", "[vi]"]
+    trainer = trainers.BpeTrainer(
+        vocab_size=200, special_tokens=special, initial_alphabet=list(VIETNAMESE_LETTERS)
+    )
+    bpe.train_from_iterator([BULLETIN_SENTENCE.lower()], trainer)
+    bpe.save(str(model_dir / "vocab.json"))
+    torch.manual_seed(0)
+    args = XttsArgs(
+        gpt_layers=1,
+        gpt_n_model_channels=32,
+        gpt_n_heads=2,
+        decoder_input_dim=32,
+        gpt_max_audio_tokens=40,  # a random GPT never says stop: keep its babble short
+        gpt_max_text_tokens=100,
+        gpt_num_audio_tokens=66,
+        gpt_start_audio_token=64,
+        gpt_stop_audio_token=65,
+        gpt_use_perceiver_resampler=True,  # as XTTS v2 and viXTTS
+    )
+    config = XttsConfig(model_args=args, languages=["vi"])
+    model = Xtts(config)
+    model.tokenizer = VoiceBpeTokenizer(str(model_dir / "vocab.json"))
+    model.init_models()
+    config.save_json(str(model_dir / "config.json"))
+    torch.save({"model": model.state_dict()}, model_dir / "model.pth")
+
+
+def write_reference_wav(path: Path, seconds: float = 3.0, rate: int = 22050) -> None:
+    """A voiced-like reference recording (a 180 Hz tone with a 3 Hz tremolo) as 16-bit PCM wav."""
+    import soundfile
+
+    t = np.arange(int(seconds * rate)) / rate
+    tone = 0.3 * np.sin(2 * np.pi * 180 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+    soundfile.write(str(path), tone.astype(np.float32), rate, subtype="PCM_16")
+
+
 @pytest.fixture(scope="module")
 def models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A models directory with one tiny Coqui VITS voice and its bantin-voice.json."""
@@ -188,3 +235,48 @@ def test_rendered_bulletin_is_a_mastered_mp3_that_decodes(models_dir: Path) -> N
     assert abs(len(decoded) / rate - result.duration_s) < 0.2
     assert result.duration_s > 0.5
     assert np.sqrt(np.mean(decoded**2)) > 1e-3
+
+
+@pytest.fixture(scope="module")
+def xtts_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A models directory with one tiny XTTS voice, its reference recording and bantin-voice.json."""
+    pytest.importorskip("TTS", reason=SKIP_REASON)
+    root = tmp_path_factory.mktemp("xtts-models")
+    build_tiny_xtts(root / "tiny-xtts")
+    write_reference_wav(root / "tiny-xtts" / "giong-mau.wav")
+    manifest = {"language": "vie", "region": "south", "speaker_wav": "giong-mau.wav"}
+    (root / "tiny-xtts" / "bantin-voice.json").write_text(json.dumps(manifest), encoding="utf-8")
+    return root
+
+
+def test_xtts_voice_is_listed_under_the_coqui_public_model_licence(xtts_models_dir: Path) -> None:
+    info = {v.name: v for v in tts.list_voices(xtts_models_dir)}["coqui-tiny-xtts"]
+
+    assert info.available, info.reason
+    assert (info.language, info.region, info.sample_rate) == ("vie", "south", 24000)
+    assert info.licence == "Coqui Public Model License (CPML)"
+
+
+def test_xtts_clones_the_reference_speaker_and_reads_each_sentence(xtts_models_dir: Path) -> None:
+    voice = tts.get_voice("coqui-tiny-xtts", models_dir=xtts_models_dir)
+
+    chunks = list(voice.synthesize("Xin chào bà con. Chiều nay có mưa to.", SynthesisConfig()))
+
+    assert len(chunks) == 2  # one per sentence, with the sentence pause between them
+    assert chunks[0].pause_after_s == SynthesisConfig().sentence_pause_s and chunks[1].pause_after_s == 0
+    for chunk in chunks:
+        assert chunk.sample_rate == 24000 == voice.sample_rate
+        assert chunk.samples.dtype == np.float32 and chunk.samples.ndim == 1
+        assert np.isfinite(chunk.samples).all() and np.sqrt(np.mean(chunk.samples**2)) > 1e-4
+        assert 0.1 < chunk.duration_s < 30
+
+
+def test_xtts_without_a_reference_recording_says_what_to_add(xtts_models_dir: Path, tmp_path: Path) -> None:
+    bare = tmp_path / "models" / "no-speaker"
+    shutil.copytree(xtts_models_dir / "tiny-xtts", bare)
+    (bare / "giong-mau.wav").unlink()
+
+    with pytest.raises(EngineUnavailable, match=r"speaker\.wav") as caught:
+        tts.get_voice("coqui-no-speaker", models_dir=tmp_path / "models")
+
+    assert str(bare) in str(caught.value)
