@@ -5,7 +5,9 @@ Parts of an address that split into Vietnamese syllables get their diacritics ba
 ``norm_web_words.tsv`` (gmail -> "gờ meo", com -> "com"); anything else is spelled letter by letter
 (gov -> "gờ o vê"). The accent table is built with ``build_accent_lexicon`` from the syllable frequencies shipped in
 g2p-hamster (Apache-2.0, ``02_data/fold/tan_suat_am_tiet.tsv``), pyvi's word list (MIT,
-``models/words.txt``) and the provincial plans in ``shared/seeds``.
+``models/words.txt``) and the provincial plans in ``shared/seeds``; a syllable standing alone
+in an address prefers its place-name spelling from ``norm_place_syllables.tsv`` (built with
+``build_place_syllables`` from the commune and province names of ``vietnam-provinces``).
 """
 
 from __future__ import annotations
@@ -99,9 +101,17 @@ def restore_diacritics(syllables: list[str]) -> str:
             words.append(pair[0])
             i += 2
             continue
-        words.append(table[syllables[i]][0] if syllables[i] in table else syllables[i])
+        words.append(_single_syllable(syllables[i], table))
         i += 1
     return " ".join(words)
+
+
+def _single_syllable(syllable: str, table: Mapping[str, tuple[str, int]]) -> str:
+    """A syllable on its own in an address is most often part of a place name ("tan" -> "tân")."""
+    places = _place_syllables()
+    if syllable in places:
+        return places[syllable]
+    return table[syllable][0] if syllable in table else syllable
 
 
 def read_address_part(part: str) -> str:
@@ -213,6 +223,25 @@ def build_accent_lexicon(
     rows = dict(best_single)
     rows.update((key, counts.most_common(1)[0]) for key, counts in pairs.items())
     return "".join(f"{key}\t{value}\t{count}\n" for key, (value, count) in sorted(rows.items()))
+
+
+def build_place_syllables(names: Iterable[str], *, min_count: int = 10) -> str:
+    """TSV rows ``unaccented<TAB>accented`` for syllables common in place names (Tân, Hòa, Phú...)."""
+    counts: dict[str, Counter[str]] = {}
+    for name in names:
+        name = re.sub(
+            r"^(?:xã|phường|đặc khu|thành phố|tỉnh|thị trấn|huyện|quận)\s+", "", clean_text(name).lower()
+        )
+        for syllable in name.split():
+            if is_vietnamese_syllable(syllable) and syllable.isalpha():
+                counts.setdefault(strip_diacritics(syllable), Counter())[syllable] += 1
+    rows = {key: c.most_common(1)[0] for key, c in counts.items()}
+    return "".join(f"{key}\t{form}\n" for key, (form, count) in sorted(rows.items()) if count >= min_count)
+
+
+@cache
+def _place_syllables() -> dict[str, str]:
+    return packaged_mapping("norm_place_syllables.tsv")
 
 
 @cache

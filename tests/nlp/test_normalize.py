@@ -229,6 +229,13 @@ ADDRESSES = [
     ("xem tại https://dichvucong.gov.vn", "xem tại dịch vụ công chấm gờ o vê chấm vê en"),
     ("gửi về ubnd@gmail.com", "gửi về u bê en dê a còng gờ meo chấm com"),
     ("trang www.moh.gov.vn", "trang vê kép vê kép vê kép chấm mờ o hát chấm gờ o vê chấm vê en"),
+    ("tuyenquang.gov.vn", "tuyên quang chấm gờ o vê chấm vê en"),
+    ("soctrang.gov.vn", "sóc trăng chấm gờ o vê chấm vê en"),
+    ("phuongtanphu@gmail.com", "phường tân phú a còng gờ meo chấm com"),
+    ("xaphuoclong.vn", "xã phước long chấm vê en"),
+    ("ytehaiphong.vn", "y tế hải phòng chấm vê en"),
+    ("congan.quangtri.gov.vn", "công an chấm quảng trị chấm gờ o vê chấm vê en"),
+    ("http://dantri.com.vn", "dân trí chấm com chấm vê en"),
 ]
 
 SYMBOLS_AND_PUNCTUATION = [
