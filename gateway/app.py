@@ -24,6 +24,7 @@ from gateway.schemas import MAX_BODY_BYTES
 
 # How long a signed manifest may be used; bounds replay of an old manifest.
 MANIFEST_TTL = timedelta(hours=24)
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 class BodySizeLimit:
@@ -73,9 +74,14 @@ def create_app(
     *,
     signing_key_path: Path | None = None,
     manifest_ttl: timedelta = MANIFEST_TTL,
+    timezone: str | None = None,
 ) -> FastAPI:
     """The device gateway for ``settings``; the signing key defaults to ``<data_dir>/keys/manifest-ed25519.pem``."""
-    resources = Resources(settings, signing_key_path=signing_key_path, manifest_ttl=manifest_ttl)
+    # bantin's Settings (a StorageSettings) carries the broadcast time zone; plain storage settings do not.
+    timezone = timezone or getattr(settings, "timezone", DEFAULT_TIMEZONE)
+    resources = Resources(
+        settings, signing_key_path=signing_key_path, manifest_ttl=manifest_ttl, timezone=timezone
+    )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -22,10 +22,16 @@ class Resources:
     """What the routes need; nothing touches the database or the disk until a request asks."""
 
     def __init__(
-        self, settings: storage.StorageSettings, *, signing_key_path: Path | None, manifest_ttl: timedelta
+        self,
+        settings: storage.StorageSettings,
+        *,
+        signing_key_path: Path | None,
+        manifest_ttl: timedelta,
+        timezone: str,
     ) -> None:
         self.settings = settings
         self.manifest_ttl = manifest_ttl
+        self.timezone = timezone
         self.signer = ManifestSigner(signing_key_path or default_key_path(settings.data_dir))
         self._lock = threading.Lock()
         self._engine: Engine | None = None

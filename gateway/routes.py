@@ -10,6 +10,7 @@ Every error is ``{"error", "message_vi", "message_en", "details"}``.
   the MP3, ETag = the sha256. Any other name is 400, a name not stored is 404.
 - ``POST /v1/devices/{id}/confirmations``: at most MAX_CONFIRMATIONS_PER_BATCH events and
   MAX_BODY_BYTES per request (413 beyond); known event ids come back in ``duplicates``.
+- ``GET /v1/devices/{id}/board``: the e-board page (HTML, refreshes itself every minute).
 - ``POST /v1/devices/{id}/heartbeats``; ``GET /v1/keys/manifest``; ``GET /healthz``.
 """
 
@@ -18,11 +19,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 import storage
+from gateway.board import render_board
 from gateway.deps import DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
 from gateway.errors import GatewayError
 from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_etag, manifest_item
@@ -89,6 +92,15 @@ def device_manifest(
     manifest = build_manifest(device.id, items, now=now, ttl=resources.manifest_ttl)
     signed = resources.signer.sign(manifest.model_dump(mode="json"))
     return SignedManifestOut(manifest=signed.manifest, signature=signed.signature, key_id=signed.key_id)
+
+
+@router.get("/devices/{device_id}/board", response_class=HTMLResponse)
+def eboard_page(device: DeviceDep, session: SessionDep, resources: ResourcesDep) -> HTMLResponse:
+    """The e-board's page: e-board items whose window is open now, emergencies first; refreshes each minute."""
+    now = storage.utcnow()
+    items = [manifest_item(e) for e in storage.device_playlist(session=session, device=device, now=now)]
+    page = render_board(device.name or device.id, items, now=now, timezone=resources.timezone)
+    return HTMLResponse(page, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

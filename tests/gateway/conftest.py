@@ -6,6 +6,7 @@ import math
 import os
 import shutil
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import lameenc
@@ -68,6 +69,7 @@ class World:
         audio: bytes | None = None,
         eboard_text: str | None = None,
         duration_s: float = 1.0,
+        distribute_at: datetime | None = None,
     ) -> int:
         """Draft, render, approve and distribute a bulletin; returns its id."""
         with self.session() as session:
@@ -101,7 +103,7 @@ class World:
                 reviewer="tester",
                 decision=storage.ReviewDecision.approve,
             )
-            storage.distribute_version(session=session, version_id=version.id)
+            storage.distribute_version(session=session, version_id=version.id, now=distribute_at)
             return bulletin.id
 
     def count(self, model) -> int:  # type: ignore[no-untyped-def]

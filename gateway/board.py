@@ -1,0 +1,56 @@
+"""The e-board page: what an electronic bulletin board shows now, as plain HTML that refreshes itself."""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from gateway.schemas import ManifestItem
+
+REFRESH_SECONDS = 60
+_PRIORITY_LABEL = {"emergency": "KHẨN CẤP", "priority": "ƯU TIÊN", "normal": ""}
+_STYLE = (
+    "body{font-family:sans-serif;margin:2rem;background:#fff;color:#111;font-size:1.6rem}"
+    "article{border-bottom:2px solid #ccc;padding:1rem 0}.emergency{background:#b00020;color:#fff;padding:1rem}"
+    ".badge{font-weight:bold;letter-spacing:.1em}h1{font-size:2.2rem;margin:.2rem 0}small{color:#555}"
+    ".emergency small{color:#eee}"
+)
+
+
+def _paragraphs(text: str) -> str:
+    blocks = [b.strip() for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]
+    return "".join(f"<p>{html.escape(b).replace(chr(10), '<br>')}</p>" for b in blocks)
+
+
+def _article(item: ManifestItem, tz: ZoneInfo) -> str:
+    badge = _PRIORITY_LABEL.get(item.priority, "")
+    until = item.ends_at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+    return (
+        f'<article class="{html.escape(item.priority)}" lang="{html.escape(item.language[:2])}">'
+        + (f'<div class="badge">{badge}</div>' if badge else "")
+        + f"<h1>{html.escape(item.title)}</h1>{_paragraphs(item.text or item.title)}"
+        + f"<small>Hiển thị đến {until}</small></article>"
+    )
+
+
+def render_board(device_name: str, items: list[ManifestItem], *, now: datetime, timezone: str) -> str:
+    """The page of an e-board: e-board items whose window is open now, emergencies first."""
+    tz = ZoneInfo(timezone)
+    showing = [i for i in items if i.kind == "eboard" and i.starts_at <= now < i.ends_at]
+    upcoming = sorted(
+        (i for i in items if i.kind == "eboard" and i.starts_at > now), key=lambda i: i.starts_at
+    )
+    if showing:
+        body = "".join(_article(i, tz) for i in showing)
+    elif upcoming:
+        at = upcoming[0].starts_at.astimezone(tz).strftime("%H:%M %d/%m/%Y")
+        body = f"<p>Chưa đến giờ hiển thị. Bản tin tiếp theo lúc {at}.</p>"
+    else:
+        body = "<p>Hiện chưa có bản tin.</p>"
+    return (
+        '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
+        f"<title>Bảng tin — {html.escape(device_name)}</title><style>{_STYLE}</style></head>"
+        f"<body>{body}</body></html>"
+    )
