@@ -53,7 +53,10 @@ def simulate(
     no_faults: Annotated[bool, typer.Option("--no-faults", help="Inject no faults.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Run N simulated loudspeakers and e-boards against the gateway and print what happened."""
+    """Run N simulated loudspeakers and e-boards against the gateway and print what happened.
+
+    Exits 1 when a manifest failed its signature check or no device reached the gateway.
+    """
     import storage
     from bantin.settings import load_settings
     from bantin.simulator import FaultConfig, NotEnoughSimulatedDevices, run_fleet, simulated_devices
@@ -82,6 +85,14 @@ def simulate(
         faults = FaultConfig.none() if no_faults else FaultConfig()
         report = run_fleet(base_url, pairs, public_key_pem=key_pem, seed=seed, faults=faults)
     typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2) if as_json else report.to_text())
+    if report.signature_failures or not reached_gateway(report):
+        raise typer.Exit(1)
+
+
+def reached_gateway(report) -> bool:  # type: ignore[no-untyped-def]
+    """True when some online device got a manifest (or every device was offline by design)."""
+    online = report.devices - report.devices_offline
+    return online == 0 or report.manifests_fetched + report.manifests_not_modified > 0
 
 
 def trusted_key(given: Path | None, key_file: Path, base_url: str, *, local: bool) -> bytes:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 import typer
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from typer.testing import CliRunner
 
 from bantin.cli import fleet
+from gateway.app import create_app
+from gateway.server import serve_in_thread
+from gateway.signing import public_key_pem
 
 
 @pytest.fixture
@@ -63,3 +68,34 @@ def test_gateway_serve_refuses_an_empty_database(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["gateway", "serve", "--port", "0"])
 
     assert result.exit_code == 2 and "bantin db upgrade" in result.output
+
+
+def test_simulate_against_an_unreachable_gateway_reports_errors_and_exits_1(world, cli, tmp_path):
+    key = tmp_path / "gateway.pub.pem"
+    key.write_bytes(public_key_pem(Ed25519PrivateKey.generate().public_key()))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    result = cli(
+        "simulate", "-n", "2", "--gateway", closed, "--public-key", str(key), "--no-faults", "--json"
+    )
+
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["manifests_fetched"] == 0 and report["retries"] > 0
+    assert len(report["errors"]) == 4  # each device: its heartbeat and its manifest
+    assert all("Connection refused" in error for error in report["errors"])
+
+
+def test_simulate_with_a_key_that_did_not_sign_exits_1(world, cli, tmp_path):
+    world.publish("Thông báo", targets=["V-A"])
+    key = tmp_path / "other.pub.pem"
+    key.write_bytes(public_key_pem(Ed25519PrivateKey.generate().public_key()))
+    with serve_in_thread(create_app(world.settings)) as url:
+        result = cli(
+            "simulate", "-n", "4", "--gateway", url, "--public-key", str(key), "--no-faults", "--json"
+        )
+
+    assert result.exit_code == 1
+    assert json.loads(result.stdout)["signature_failures"] == 4
