@@ -319,12 +319,68 @@ BULLETIN_SENTENCES = [
 ]
 
 
+MORE_BULLETIN_SENTENCES = [
+    (
+        "Từ ngày 01/7/2025, thực hiện mô hình chính quyền địa phương 2 cấp",
+        "từ ngày một tháng bảy năm hai nghìn không trăm hai mươi lăm, thực hiện mô hình chính quyền địa phương hai cấp",
+    ),
+    ("Tổng kinh phí: 450.500.000 đồng", "tổng kinh phí: bốn trăm năm mươi triệu năm trăm nghìn đồng"),
+    ("Bão số 3 (Yagi) đổ bộ", "bão số ba, Yagi, đổ bộ"),
+    ("tâm bão ở khoảng 17,5°N", "tâm bão ở khoảng mười bảy phẩy năm độ vĩ bắc"),
+    ("Ngày 2/9/1945", "ngày hai tháng chín năm một nghìn chín trăm bốn mươi lăm"),
+    ("khoảng 70-80% số hộ", "khoảng bảy mươi đến tám mươi phần trăm số hộ"),
+    ("Nhiệt độ cao nhất 35-37 độ C", "nhiệt độ cao nhất ba mươi lăm đến ba mươi bảy độ xê"),
+    ("mực nước trên BĐ3 0,3 m", "mực nước trên báo động ba không phẩy ba mét"),
+    ("Từ 22h đến 5h sáng", "từ hai mươi hai giờ đến năm giờ sáng"),
+    ("ở độ cao 1.500m", "ở độ cao một nghìn năm trăm mét"),
+    ("diện tích 30m2", "diện tích ba mươi mét vuông"),
+    ("thả 2 con/m2", "thả hai con một mét vuông"),
+    ("mỗi suất 500k", "mỗi suất năm trăm nghìn"),
+    ("Phường 3, Quận 10", "phường ba, quận mười"),
+    ("Ấp 3A", "ấp ba a"),
+    ("Tổ chức 02 lớp tập huấn", "tổ chức hai lớp tập huấn"),
+    (
+        "dự kiến hoàn thành trong quý 4/2025",
+        "dự kiến hoàn thành trong quý bốn năm hai nghìn không trăm hai mươi lăm",
+    ),
+    ("nhiệt độ giảm 3-5 độ", "nhiệt độ giảm ba đến năm độ"),
+    ("Lúc 14 giờ 30 phút ngày 10/10", "lúc mười bốn giờ ba mươi phút ngày mười tháng mười"),
+    (
+        "Từ 01/01 đến 31/12/2025",
+        "từ ngày một tháng một đến ngày ba mươi mốt tháng mười hai năm hai nghìn không trăm hai mươi lăm",
+    ),
+    ("tăng 2,3 lần so với năm 2024", "tăng hai phẩy ba lần so với năm hai nghìn không trăm hai mươi tư"),
+    ("Người dân gọi 1022 để phản ánh", "người dân gọi một không hai hai để phản ánh"),
+    ("Ngày 27/7 - ngày Thương binh Liệt sĩ", "ngày hai mươi bảy tháng bảy, ngày Thương binh Liệt sĩ"),
+    ("Giá điện 3.000 đ/kWh", "giá điện ba nghìn đồng một ki lô oát giờ"),
+    ("Xe tải trên 3,5 tấn", "xe tải trên ba phẩy năm tấn"),
+    ("Hội nghị BCH Đảng bộ xã", "hội nghị ban chấp hành đảng bộ xã"),
+    ("phạt từ 4-6 triệu đồng", "phạt từ bốn đến sáu triệu đồng"),
+    ("nồng độ cồn vượt 0,4 mg/l khí thở", "nồng độ cồn vượt không phẩy bốn mi li gam trên lít khí thở"),
+    ("ít nhất 20 phút mỗi ngày", "ít nhất hai mươi phút mỗi ngày"),
+    (
+        "Thời gian: 7h30, thứ 2 ngày 5/1/2026",
+        "thời gian: bảy giờ ba mươi phút, thứ hai ngày năm tháng một năm hai nghìn không trăm hai mươi sáu",
+    ),
+    ("Địa điểm: Hội trường UBND xã (thôn 4)", "địa điểm: hội trường ủy ban nhân dân xã, thôn bốn"),
+    ("Theo Luật Đất đai 2024", "theo luật đất đai hai nghìn không trăm hai mươi tư"),
+    ("Điều 5, Khoản 2", "điều năm, khoản hai"),
+    ("có 15/17 thôn đạt chuẩn", "có mười lăm trên mười bảy thôn đạt chuẩn"),
+    ("có 3 người chết, 12 người bị thương", "có ba người chết, mười hai người bị thương"),
+    ("cách bờ 150 hải lý", "cách bờ một trăm năm mươi hải lý"),
+    ("năm học 2025-2026", "năm học hai nghìn không trăm hai mươi lăm đến hai nghìn không trăm hai mươi sáu"),
+    ("tiêm mũi 3 vắc xin COVID-19", "tiêm mũi ba vắc xin cô vít mười chín"),
+    ("độ mặn 4‰", "độ mặn bốn phần nghìn"),
+    ("Tần số FM 98,5 MHz", "tần số ép mờ chín mươi tám phẩy năm mê ga héc"),
+]
+
+
 @pytest.mark.parametrize(
     "cases",
     [NUMBERS, ORDINALS, DATES, TIMES, MONEY_AND_PERCENT, UNITS, RANGES, ABBREVIATIONS, LEGAL, PHONES, ROMAN, CODES,
-     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES],
+     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES, MORE_BULLETIN_SENTENCES],
     ids=["numbers", "ordinals", "dates", "times", "money", "units", "ranges", "abbreviations", "legal", "phones",
-         "roman", "codes", "addresses", "symbols", "bulletin_sentences"],
+         "roman", "codes", "addresses", "symbols", "bulletin_sentences", "more_bulletin_sentences"],
 )  # fmt: skip
 def test_held_out_cases_read_as_an_announcer_would(cases: list[tuple[str, str]]) -> None:
     check(cases)
