@@ -62,7 +62,18 @@ def checkpoint_path(model_dir: Path) -> Path | None:
     for name in CHECKPOINT_NAMES:
         if (model_dir / name).is_file():
             return model_dir / name
+    # A Coqui training folder as the trainer left it: the latest best_model_<step> or checkpoint_<step>.
+    for pattern in ("best_model_*.pth", "checkpoint_*.pth"):
+        steps = sorted(model_dir.glob(pattern), key=_training_step)
+        if steps:
+            return steps[-1]
     return None
+
+
+def _training_step(path: Path) -> int:
+    """``checkpoint_25000.pth`` -> 25000 (-1 when the name carries no step)."""
+    digits = re.findall(r"\d+", path.stem)
+    return int(digits[-1]) if digits else -1
 
 
 def _config_language(config: dict[str, Any]) -> str | None:
@@ -165,7 +176,16 @@ class CoquiVitsVoice(Voice):
         names = list(manager.speaker_names) if manager is not None and manager.num_speakers > 1 else []
         if not names:
             return None
-        return wanted if wanted in names else names[0]
+        if wanted is None:
+            return names[0]
+        if wanted not in names:
+            raise EngineUnavailable(
+                f"The model of voice {self.info.name} has no speaker {wanted!r}; it has: {', '.join(names)}. "
+                f'Fix "speaker" in {VOICE_MANIFEST}.',
+                f"Mô hình của giọng {self.info.name} không có người đọc {wanted!r}; chỉ có: {', '.join(names)}. "
+                f'Hãy sửa "speaker" trong {VOICE_MANIFEST}.',
+            )
+        return wanted
 
     def _pick_language(self) -> str | None:
         """The language name to pass a multilingual model (its first), else ``None``."""
@@ -200,7 +220,7 @@ def _use_local_speaker_files(config: Any, model_dir: Path) -> None:
     for holder in (config, getattr(config, "model_args", None)):
         if holder is None:
             continue
-        for key in ("speakers_file", "language_ids_file", "d_vector_file"):
+        for key in ("speakers_file", "speaker_file", "language_ids_file", "d_vector_file"):
             value = getattr(holder, key, None)
             if isinstance(value, str) and value and (model_dir / Path(value).name).is_file():
                 setattr(holder, key, str(model_dir / Path(value).name))

@@ -32,14 +32,26 @@ VIETNAMESE_LETTERS = (
 )
 
 
-def build_tiny_vits(model_dir: Path, sample_rate: int = 16000) -> None:
-    """A random ~1M-parameter Coqui VITS (graphemes, no phonemizer) saved as config.json + model.pth."""
+def build_tiny_vits(model_dir: Path, sample_rate: int = 16000, speakers: list[str] | None = None) -> None:
+    """A random ~1M-parameter Coqui VITS (graphemes, no phonemizer) saved as config.json + model.pth.
+
+    With ``speakers``, a multi-speaker model whose config, like a trained one, names its speakers file by
+    the path it had on the training machine.
+    """
     import torch
     from TTS.tts.configs.shared_configs import CharactersConfig
     from TTS.tts.configs.vits_config import VitsArgs, VitsConfig
     from TTS.tts.models.vits import Vits
+    from TTS.tts.utils.speakers import SpeakerManager
 
     torch.manual_seed(0)
+    model_dir.mkdir(parents=True)
+    speakers_file = None
+    if speakers:
+        manager = SpeakerManager()
+        manager.name_to_id = {name: i for i, name in enumerate(speakers)}
+        manager.save_ids_to_file(str(model_dir / "speakers.json"))
+        speakers_file = str(model_dir / "speakers.json")
     args = VitsArgs(
         hidden_channels=16,
         hidden_channels_ffn_text_encoder=32,
@@ -50,6 +62,8 @@ def build_tiny_vits(model_dir: Path, sample_rate: int = 16000) -> None:
         resblock_kernel_sizes_decoder=[3],
         resblock_dilation_sizes_decoder=[[1, 3, 5]],
         init_discriminator=False,
+        use_speaker_embedding=bool(speakers),
+        speakers_file=speakers_file,
     )
     characters = CharactersConfig(
         characters_class="TTS.tts.models.vits.VitsCharacters",
@@ -69,10 +83,13 @@ def build_tiny_vits(model_dir: Path, sample_rate: int = 16000) -> None:
         phoneme_language="vi",
         text_cleaner="multilingual_cleaners",
         characters=characters,
+        use_speaker_embedding=bool(speakers),
+        speakers_file=speakers_file,
     )
     config.audio.sample_rate = sample_rate
     model = Vits(config)
-    model_dir.mkdir(parents=True)
+    if speakers:
+        config.speakers_file = config.model_args.speakers_file = "/train/run-7/speakers.json"
     config.save_json(str(model_dir / "config.json"))
     torch.save({"model": model.state_dict()}, model_dir / "model.pth")
 
@@ -222,6 +239,34 @@ def test_corrupt_checkpoint_is_reported_with_its_directory(models_dir: Path, tmp
 
     assert str(broken) in str(caught.value)
     assert str(broken) in caught.value.message("vi")
+
+
+def test_training_folder_loads_its_latest_checkpoint(models_dir: Path, tmp_path: Path) -> None:
+    run = tmp_path / "models" / "run-vi"
+    shutil.copytree(models_dir / "tiny-vi", run)
+    (run / "model.pth").rename(run / "checkpoint_12000.pth")
+    (run / "checkpoint_900.pth").write_bytes(b"an early, broken checkpoint")
+
+    voice = tts.get_voice("coqui-run-vi", models_dir=tmp_path / "models")
+
+    assert len(np.concatenate([c.samples for c in voice.synthesize("xin chào", SynthesisConfig())])) > 0
+
+
+def test_multi_speaker_model_speaks_with_the_speaker_named_in_bantin_voice_json(tmp_path: Path) -> None:
+    pytest.importorskip("TTS", reason=SKIP_REASON)
+    build_tiny_vits(tmp_path / "two-vi", speakers=["lan", "minh"])
+    manifest = tmp_path / "two-vi" / "bantin-voice.json"
+    audio = {}
+    for speaker in ("lan", "minh"):
+        manifest.write_text(json.dumps({"language": "vie", "speaker": speaker}), encoding="utf-8")
+        voice = tts.get_voice("coqui-two-vi", models_dir=tmp_path)
+        audio[speaker] = seeded_samples(voice, "xin chào bà con", SynthesisConfig())
+
+    assert not np.array_equal(audio["lan"], audio["minh"])
+
+    manifest.write_text(json.dumps({"language": "vie", "speaker": "hoa"}), encoding="utf-8")
+    with pytest.raises(EngineUnavailable, match="lan, minh"):
+        tts.get_voice("coqui-two-vi", models_dir=tmp_path)
 
 
 def test_rendered_bulletin_is_a_mastered_mp3_that_decodes(models_dir: Path) -> None:
