@@ -87,9 +87,22 @@ class FleetReport:
         data["seconds_played"] = round(self.seconds_played, 3)
         return data
 
+    def summary(self) -> str:
+        """One line: devices, plays, confirmations, refusals, retries, errors."""
+        return (
+            f"{self.devices} devices ({self.devices_offline} offline), {self.items_played} played, "
+            f"{self.items_failed} failed ({self.seconds_played:.0f} s of audio); confirmations "
+            f"{self.confirmations_accepted} accepted, {self.confirmations_duplicates} duplicates, "
+            f"{self.confirmations_rejected} rejected; {self.signature_failures} signature failures, "
+            f"{self.retries} retries, {len(self.errors)} errors"
+        )
+
+    __str__ = summary
+
     def to_text(self) -> str:
         """One line per figure, for the terminal."""
-        lines = [f"{name}: {value}" for name, value in self.to_dict().items() if name != "errors"]
+        lines = [self.summary(), ""]
+        lines += [f"{name}: {value}" for name, value in self.to_dict().items() if name != "errors"]
         lines.append(f"errors: {len(self.errors)}")
         lines += [f"  - {error}" for error in self.errors[:20]]
         return "\n".join(lines)

@@ -16,6 +16,7 @@ from sqlmodel import select
 import storage
 from bantin.simulator import (
     FaultConfig,
+    FleetReport,
     NotEnoughSimulatedDevices,
     fetch_public_key,
     run_fleet,
@@ -262,3 +263,9 @@ def test_manifest_tampered_in_flight_is_refused_and_nothing_plays(world):
     assert report.signature_failures == 4 and report.manifests_fetched == 4
     assert report.items_played == 0 and report.confirmations_accepted == 0
     assert confirmations(world) == []
+
+
+def test_report_reads_as_one_line_in_an_f_string():
+    report = FleetReport(devices=3, devices_offline=1, items_played=4, confirmations_accepted=4, retries=2)
+    assert f"{report}".startswith("3 devices (1 offline), 4 played, 0 failed")
+    assert "4 accepted" in str(report) and "2 retries" in str(report)
