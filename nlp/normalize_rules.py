@@ -306,7 +306,9 @@ _FRACTION_CUES = (
 def _read_one_date(match: re.Match[str]) -> str:
     if not _valid_date(match, 1):
         return match.group()
-    fraction_cue = match["s1"] == "/" and not match["y1"] and _before(match, 1).endswith(_FRACTION_CUES)
+    after = match.string[match.end() :].lstrip().lower()
+    cue = _before(match, 1).endswith(_FRACTION_CUES) or re.match(r"số\b", after) is not None
+    fraction_cue = match["s1"] == "/" and not match["y1"] and cue
     if fraction_cue and int(match["d1"]) < int(match["m1"]):
         return _spaced(f"{read_number(match['d1'])} phần {read_number(match['m1'])}")
     return _spaced(_day_word(match) + _date_words(match["d1"], match["m1"], match["y1"]))
@@ -495,8 +497,12 @@ def rule_units_after_each(line: str, _: Context) -> str:
     return _EACH_UNIT.sub(lambda m: m["each"] + unit_table()[m["unit"]][0], line)
 
 
+_TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
+
+
 def rule_quantities(line: str, context: Context) -> str:
-    """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5."""
+    """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5, 2 x 3 m."""
+    line = _TIMES.sub(" nhân ", line)
     return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
 
 
@@ -575,7 +581,8 @@ def _read_abbreviation(match: re.Match[str], context: Context) -> str:
         if before.endswith(spoken.lower()):
             return ""
         return f"({spoken})"
-    return (match["open"] or "") + spoken + (match["close"] or "")
+    glued = abbr.endswith(".") and match.string[match.end() : match.end() + 1].isalpha()
+    return (match["open"] or "") + spoken + (match["close"] or "") + (" " if glued else "")
 
 
 def _starts_sentence(match: re.Match[str]) -> bool:
@@ -680,6 +687,7 @@ def rule_tidy(line: str, _: Context) -> str:
     line = re.sub(r"\s+", " ", line)
     line = re.sub(r"\s+([.,;:!?])", r"\1", line)
     line = re.sub(r",(?:\s*,)+", ",", line)
+    line = re.sub(r"(?<!\.)\.\.(?!\.)", ".", line)
     line = re.sub(r",\s*([.;:!?])", r"\1", line)
     line = re.sub(r"([.,;:!?])(?=[^\W\d_])", r"\1 ", line)
     line = re.sub(r"^[\s,;:]+", "", line)

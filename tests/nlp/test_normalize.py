@@ -452,3 +452,21 @@ def test_list_markers_and_roman_section_headings() -> None:
 
 def test_international_phone_prefix() -> None:
     assert normalize_for_speech("+84 912 345 678") == "cộng tám bốn, chín một hai, ba bốn năm, sáu bảy tám"
+
+
+@pytest.mark.parametrize(
+    ("written", "expected"),
+    [
+        ("2 x 3 m", "hai nhân ba mét"),
+        ("100.000₫", "một trăm nghìn đồng"),
+        ("Q.Ba Đình", "Quận Ba Đình"),
+        ("1/2 số hộ", "một phần hai số hộ"),
+        ("Tp. Hồ Chí Minh", "Thành phố Hồ Chí Minh"),
+        ("Công ty TNHH MTV", "Công ty trách nhiệm hữu hạn một thành viên"),
+        ("v.v...", "Vân vân."),
+        ("1,2,3 và 4", "một, hai, ba và bốn"),
+        ("nhiệt độ -2 đến 3°C", "nhiệt độ âm hai đến ba độ xê"),
+    ],
+)
+def test_edge_cases_found_while_reading_real_plans(written: str, expected: str) -> None:
+    assert normalize_for_speech(written) == expected
