@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Protocol
@@ -42,8 +43,6 @@ def cached_speech(store: ObjectStore, fingerprint: str) -> SpeechResult | None:
         result = SpeechResult.from_metadata(metadata, store.get(mp3_key))
     except (ValueError, KeyError, TypeError):
         return None  # an unreadable index entry is rebuilt, not trusted
-    import hashlib
-
     return result if hashlib.sha256(result.mp3).hexdigest() == result.sha256 else None
 
 
@@ -62,7 +61,7 @@ def render_speech_cached(store: ObjectStore, text: str, **kwargs: Any) -> Speech
         return hit
     result = render_speech(text, **kwargs)
     mp3_key = audio_key(result.sha256)
-    if not store.exists(mp3_key):
+    if not store.exists(mp3_key) or hashlib.sha256(store.get(mp3_key)).hexdigest() != result.sha256:
         store.put(mp3_key, result.mp3, "audio/mpeg")
     metadata = json.dumps(result.metadata(), ensure_ascii=False, sort_keys=True).encode()
     store.put(index_key(result.fingerprint), metadata, "application/json")

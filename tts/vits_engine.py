@@ -22,13 +22,16 @@ class VitsVoice(Voice):
     def __init__(self, info: VoiceInfo) -> None:
         import torch
         from transformers import AutoTokenizer, VitsModel
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()  # no progress bars in CLI output and flow logs
 
         self.info = info
         self._torch = torch
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(info.model_dir), local_files_only=True)
             self.model = VitsModel.from_pretrained(str(info.model_dir), local_files_only=True).eval()
-        except (OSError, ValueError) as exc:
+        except Exception as exc:  # a user-supplied directory can be broken in many ways: say which and why
             raise EngineUnavailable(
                 f"Cannot load the VITS model in {info.model_dir}: {exc}",
                 f"Không nạp được mô hình VITS trong {info.model_dir}: {exc}",

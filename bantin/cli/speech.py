@@ -103,16 +103,6 @@ def _choose_voice(
     return default_voice or DEFAULT_VOICE
 
 
-def _speech_normalizer():  # type: ignore[no-untyped-def]
-    """nlp's spoken-form normalizer (numbers, dates, abbreviations read out in Vietnamese)."""
-    try:
-        from nlp import normalize_for_speech
-    except Exception as exc:  # TEMPORARY while nlp/normalize.py is being written: read the text as is
-        typer.echo(f"Warning: text normalizer unavailable ({exc}); reading the text as written.", err=True)
-        return None
-    return normalize_for_speech
-
-
 def speak_command(
     text_or_file: Annotated[str, typer.Argument(help="Text to read, or a .txt / bulletin .json file.")],
     output: Annotated[Path, typer.Option("-o", "--output", help="Where to write the MP3.")],
@@ -131,6 +121,7 @@ def speak_command(
 ) -> None:
     """Read a text aloud into a mastered MP3 (normalized to spoken Vietnamese first)."""
     from bantin.settings import load_settings
+    from nlp import normalize_for_speech
     from tts.config import SynthesisConfig
     from tts.errors import SpeechError
     from tts.render import render_speech
@@ -146,7 +137,7 @@ def speak_command(
             config=SynthesisConfig(speed=speed),
             profile=profile,
             models_dir=directory,
-            normalize=_speech_normalizer(),
+            normalize=normalize_for_speech,
         )
     except SpeechError as exc:
         fail(exc)
