@@ -60,3 +60,10 @@ def test_uvicorn_serves_the_module_app_from_environment_settings(world, tmp_path
     assert health.json() == {"status": "ok", "database": "ok"}
     assert manifest.status_code == 200 and manifest.json()["algorithm"] == "Ed25519"
     assert (world.settings.data_dir / "keys" / "manifest-ed25519.pem").exists()
+
+
+def test_public_names_of_the_gateway_package_resolve():
+    import gateway
+
+    for name in gateway.__all__:
+        assert getattr(gateway, name) is not None, name
