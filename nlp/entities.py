@@ -23,7 +23,8 @@ _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _SCALE = r"(?:\s(?:nghìn|ngàn|triệu|tỷ|tỉ))?"
 _UNIT = (
     r"đồng|VNĐ|VND|USD|%|ha|kg|tấn|tạ|yến|lít|ml|mm|cm|km/h|km|m³/s|m3/s|m³|m3|m²|m2|m|°C|độ\sC|"
-    r"hộ|người|ca|con|vụ|suất|căn|lớp|mũi|liều|xã|thôn|bản|ấp|học sinh|trẻ|lao động|cây số"
+    r"hộ|người|ca|con|vụ|suất|căn|lớp|mũi|liều|xã|thôn|bản|ấp|học sinh|trẻ|lao động|cây số|"
+    r"ngày|tuần|tháng|năm|giờ|phút|tuổi"
 )
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -44,7 +45,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
     (
         AMOUNT,
         re.compile(
-            rf"(?<![\d/])(?:{_NUM})(?:\s?[-–]\s?(?:{_NUM}))?{_SCALE}\s?(?:{_UNIT})(?:/[\wđ]+)*(?![\w])"
+            rf"(?<![\w/.,])(?:{_NUM})(?:\s?[-–]\s?(?:{_NUM}))?{_SCALE}\s?(?:{_UNIT})(?:/[\wđ]+)*(?![\w])"
             r"(?<!\s)"
         ),
     ),

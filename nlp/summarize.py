@@ -1,0 +1,444 @@
+"""Summaries for radio: sentences chosen to fit a spoken length, keeping what citizens must act on."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from nlp.entities import AMOUNT, DATE, DOC_NUMBER, NUMBER, PHONE, PLACE, TIME, find_entities
+
+DEFAULT_VOICE = "espeak-vi-north"
+DURATION_TOLERANCE = 0.10
+RATES_FILE = Path(__file__).parent / "data" / "speaking_rates.json"
+
+# What a listener must keep: weight of each kind of fact in a sentence.
+FACT_WEIGHTS = {PHONE: 2.0, DATE: 1.6, TIME: 1.6, PLACE: 1.0, AMOUNT: 1.2, DOC_NUMBER: 0.3, NUMBER: 0.4}
+# Words that tell people what to do (or not do), the core of a grassroots bulletin, and their weight.
+ACTION_CUES = {
+    "tuyệt đối": 1.5,
+    "nghiêm cấm": 1.5,
+    "cấm": 1.5,
+    "không được": 1.5,
+    "không": 1.0,
+    "phải": 1.5,
+    "cần": 1.2,
+    "hãy": 1.5,
+    "nhớ": 1.2,
+    "yêu cầu": 1.2,
+    "đề nghị": 1.0,
+    "khẩn trương": 1.5,
+    "ngay": 1.2,
+    "sơ tán": 1.5,
+    "mang theo": 1.5,
+    "báo ngay": 1.5,
+    "gọi": 1.2,
+    "nộp": 1.2,
+    "đăng ký": 1.2,
+    "gia hạn": 1.2,
+    "trước ngày": 1.2,
+    "chậm nhất": 1.2,
+    "miễn phí": 1.2,
+    "được miễn": 1.2,
+    "hỗ trợ": 1.0,
+    "đường dây nóng": 1.5,
+    "lưu ý": 1.0,
+    "khuyến cáo": 1.0,
+    "điểm tập trung": 1.5,
+    "điểm tiếp nhận": 1.5,
+}
+# Formulas that carry no news for the listener (greeting, closing, citation of the order received).
+BOILERPLATE = re.compile(
+    r"^((kính )?(thưa|gửi)\b.*!$|đài truyền thanh|trên đây là|xin trân trọng|"
+    r"đề nghị bà con thường xuyên theo dõi|kính mời bà con)",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A spoken script, its e-board text, and how it was made."""
+
+    script: str
+    eboard: str
+    estimated_seconds: float
+    sentences: tuple[str, ...]
+    backend: str = "extractive"
+    fallback_reason: str | None = None
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON."""
+        data = asdict(self)
+        data["sentences"] = list(self.sentences)
+        return data
+
+
+@dataclass(frozen=True)
+class SpeakingRate:
+    """Seconds of speech as a linear function of syllables, sentences and pauses (fitted per voice)."""
+
+    seconds_per_syllable: float
+    seconds_per_sentence: float = 0.0
+    seconds_per_pause: float = 0.0
+    seconds_fixed: float = 0.0
+
+    def seconds(self, syllables: int, sentences: int = 1, pauses: int = 0) -> float:
+        """Estimated duration of a spoken text with these counts."""
+        return (
+            syllables * self.seconds_per_syllable
+            + sentences * self.seconds_per_sentence
+            + pauses * self.seconds_per_pause
+            + self.seconds_fixed
+        )
+
+
+@lru_cache(maxsize=1)
+def _rates_table() -> dict:
+    return json.loads(RATES_FILE.read_text(encoding="utf-8"))["voices"]
+
+
+def speaking_rate(voice: str = DEFAULT_VOICE, words_per_second: float | None = None) -> SpeakingRate:
+    """The calibrated rate of ``voice``; ``words_per_second`` (spoken syllables a second) overrides it."""
+    if words_per_second is not None:
+        if words_per_second <= 0:
+            raise ValueError(f"words_per_second must be positive, got {words_per_second}")
+        return SpeakingRate(seconds_per_syllable=1.0 / words_per_second)
+    table = _rates_table()
+    if voice not in table:
+        raise ValueError(
+            f"no speaking rate for voice {voice!r}; calibrated voices: {', '.join(sorted(table))}"
+        )
+    row = table[voice]
+    return SpeakingRate(
+        row["seconds_per_syllable"],
+        row["seconds_per_sentence"],
+        row["seconds_per_pause"],
+        row["seconds_fixed"],
+    )
+
+
+def spoken_counts(sentence: str) -> tuple[int, int]:
+    """Syllables and pause marks of a sentence's spoken form (numbers, dates and abbreviations read out)."""
+    from nlp.normalize import normalize_for_speech
+
+    spoken = normalize_for_speech(sentence)
+    return len(_WORD.findall(spoken)), len(re.findall(r"[,;:]", spoken))
+
+
+def estimate_seconds(sentences: Sequence[str], rate: SpeakingRate) -> float:
+    """Estimated spoken duration of these sentences read one after another."""
+    if not sentences:
+        return 0.0
+    counts = [spoken_counts(s) for s in sentences]
+    return rate.seconds(sum(c[0] for c in counts), len(sentences), sum(c[1] for c in counts))
+
+
+def summarize(
+    text: str,
+    *,
+    target_seconds: float,
+    title: str | None = None,
+    voice: str = DEFAULT_VOICE,
+    words_per_second: float | None = None,
+    eboard_chars: int = 180,
+    model_dir: Path | None = None,
+    places: Iterable[str] = (),
+) -> Summary:
+    """A script that fits ``target_seconds`` (±10%) at the voice's rate, and an e-board text."""
+    from nlp.clean import clean_text
+    from nlp.errors import EmptyText
+    from nlp.sentences import split_sentences
+
+    if target_seconds <= 0:
+        raise ValueError(f"target_seconds must be positive, got {target_seconds}")
+    places = tuple(places)
+    cleaned = clean_text(text)
+    sentences = split_sentences(cleaned, places)
+    if not sentences:
+        raise EmptyText(
+            "The text has no sentences to summarize; write the bulletin body first.",
+            "Văn bản không có câu nào để tóm tắt; hãy nhập nội dung bản tin.",
+        )
+    rate = speaking_rate(voice, words_per_second)
+    if model_dir is not None:
+        from nlp.abstractive import summarize_abstractive
+
+        return summarize_abstractive(
+            cleaned,
+            sentences=sentences,
+            model_dir=Path(model_dir),
+            target_seconds=target_seconds,
+            title=title,
+            rate=rate,
+            eboard_chars=eboard_chars,
+            places=places,
+        )
+    return summarize_extractive(
+        sentences,
+        target_seconds=target_seconds,
+        title=title,
+        rate=rate,
+        eboard_chars=eboard_chars,
+        places=places,
+    )
+
+
+def summarize_extractive(
+    sentences: Sequence[str],
+    *,
+    target_seconds: float,
+    title: str | None,
+    rate: SpeakingRate,
+    eboard_chars: int = 180,
+    places: Iterable[str] = (),
+    fallback_reason: str | None = None,
+) -> Summary:
+    """Pick sentences (or the first clauses of long list sentences) to fill the target, in original order."""
+    places = tuple(places)
+    options = sentence_options(sentences)
+    costs = [[_sentence_cost(text, rate) for text in group] for group in options]
+    whole = sum(group[0] for group in costs) + rate.seconds_fixed
+    scores = score_sentences(sentences, title=title, places=places)
+    if whole <= target_seconds * (1 + DURATION_TOLERANCE):
+        picked_options = [(i, 0) for i in range(len(sentences))]
+    else:
+        values = [
+            [scores[i] * option_value(text, places) for text in group] for i, group in enumerate(options)
+        ]
+        picked_options = _fit(costs, values, target_seconds - rate.seconds_fixed)
+    picked = [options[i][k] for i, k in picked_options]
+    ranked = [options[i][k] for i, k in sorted(picked_options, key=lambda o: -scores[o[0]])]
+    return Summary(
+        script=" ".join(picked),
+        eboard=eboard_text(title, ranked, eboard_chars),
+        estimated_seconds=round(sum(costs[i][k] for i, k in picked_options) + rate.seconds_fixed, 2),
+        sentences=tuple(picked),
+        backend="extractive",
+        fallback_reason=fallback_reason,
+    )
+
+
+def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
+    """Each sentence whole, then shorter readings: without its framing lead clause, without its later clauses."""
+    options = []
+    for sentence in sentences:
+        bases = list(dict.fromkeys([sentence, drop_acronym_glosses(sentence)]))
+        trimmed = drop_lead_clause(bases[-1])
+        if trimmed != bases[-1]:
+            bases.append(trimmed)
+        group = []
+        for base in bases:
+            group.append(base)
+            clauses = re.split(r"(?<=;)\s+", base)
+            if len(clauses) > 1 and base.count("(") == base.count(")"):
+                group += [" ".join(clauses[:k]).rstrip(" ;") + "." for k in range(len(clauses) - 1, 0, -1)]
+        options.append(list(dict.fromkeys(group)))
+    return options
+
+
+# Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
+_LEAD_CLAUSE = re.compile(
+    r"^(?:để|nhằm|theo|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
+    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây)\b[^,;:]*,\s+",
+    re.IGNORECASE,
+)
+
+
+def drop_lead_clause(sentence: str) -> str:
+    """The sentence without a framing lead clause ("Để chủ động phòng dịch, ...", "Theo quy định, ...")."""
+    match = _LEAD_CLAUSE.match(sentence)
+    if not match or len(_WORD.findall(sentence[match.end() :])) < 5:
+        return sentence
+    rest = sentence[match.end() :]
+    return rest[0].upper() + rest[1:]
+
+
+def drop_acronym_glosses(sentence: str) -> str:
+    """The sentence without parenthesised acronyms that only repeat a name: "Ban Chỉ huy ... (PCTT-TKCN)"."""
+    return re.sub(r"\s\((?:[A-ZĐ]{2,}[-–]?)+\)", "", sentence)
+
+
+def _sentence_cost(sentence: str, rate: SpeakingRate) -> float:
+    syllables, pauses = spoken_counts(sentence)
+    return rate.seconds(syllables, 1, pauses) - rate.seconds_fixed
+
+
+def _fit(
+    costs: Sequence[Sequence[float]], values: Sequence[Sequence[float]], target: float
+) -> list[tuple[int, int]]:
+    """(sentence, option) pairs of the most valuable choice whose cost is within ±10% of ``target``."""
+    step = max(target / 500.0, 0.05)  # resolution of the knapsack in seconds
+    weights = [[math.ceil(c / step) for c in group] for group in costs]
+    chosen: list[tuple[int, int]] = []
+    for ceiling in (target * 1.03, target * (1 + DURATION_TOLERANCE) * 0.99):
+        chosen = _knapsack(weights, values, int(ceiling / step))
+        if sum(costs[i][k] for i, k in chosen) >= target * (1 - DURATION_TOLERANCE):
+            break
+    return chosen
+
+
+def _knapsack(
+    weights: Sequence[Sequence[int]], values: Sequence[Sequence[float]], capacity: int
+) -> list[tuple[int, int]]:
+    """Multiple-choice 0/1 knapsack: at most one option per sentence; chosen (sentence, option) in order."""
+    best = [0.0] * (capacity + 1)
+    keep: list[list[int]] = []
+    for group_weights, group_values in zip(weights, values, strict=True):
+        row = [-1] * (capacity + 1)
+        new = best[:]
+        for k, (w, v) in enumerate(zip(group_weights, group_values, strict=True)):
+            for c in range(w, capacity + 1):
+                if best[c - w] + v > new[c]:
+                    new[c] = best[c - w] + v
+                    row[c] = k
+        best = new
+        keep.append(row)
+    chosen, c = [], capacity
+    for i in range(len(weights) - 1, -1, -1):
+        k = keep[i][c]
+        if k >= 0:
+            chosen.append((i, k))
+            c -= weights[i][k]
+    return sorted(chosen)
+
+
+def option_value(text: str, places: Iterable[str] = ()) -> float:
+    """What a listener gains from this text: its facts, its calls to action, a little for every word."""
+    facts = Counter(
+        label for label, _ in {(e.label, e.text.lower()) for e in find_entities(text, tuple(places))}
+    )
+    fact_value = sum(FACT_WEIGHTS.get(label, 0.0) * math.sqrt(n) for label, n in facts.items())
+    lowered = text.lower()
+    cues = sum(w for cue, w in ACTION_CUES.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", lowered))
+    value = fact_value + min(cues, 5.0) + 0.06 * len(_WORD.findall(text))
+    if text.rstrip().endswith(":"):  # an announcement of a list means nothing without the list
+        value *= 0.3
+    return value
+
+
+def score_sentences(
+    sentences: Sequence[str], *, title: str | None = None, places: Iterable[str] = ()
+) -> list[float]:
+    """Weight of each sentence from its position, centrality (TF-IDF TextRank) and overlap with the title."""
+    centrality = textrank(sentences)
+    title_words = set(_words(title or ""))
+    scores = []
+    content_index = 0
+    for i, sentence in enumerate(sentences):
+        boilerplate = bool(BOILERPLATE.match(sentence.strip()))
+        overlap = len(title_words & set(_words(sentence))) / max(len(title_words), 1)
+        position = 1.0 if content_index == 0 else 0.5 / content_index**0.5
+        score = 1.0 + position + 0.5 * min(centrality[i] * len(sentences), 2.0) + overlap
+        scores.append(score * (0.1 if boilerplate else 1.0))
+        content_index += not boilerplate
+    return scores
+
+
+def _words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(unicodedata.normalize("NFC", text))]
+
+
+def textrank(sentences: Sequence[str], damping: float = 0.85, iterations: int = 50) -> list[float]:
+    """TextRank centrality of each sentence over TF-IDF cosine similarity of syllables and syllable pairs."""
+    import numpy as np
+
+    docs = [_terms(s) for s in sentences]
+    vocabulary = {t: k for k, t in enumerate(sorted({t for d in docs for t in d}))}
+    if len(sentences) < 2 or not vocabulary:
+        return [1.0 / max(len(sentences), 1)] * len(sentences)
+    document_frequency = Counter(t for d in docs for t in set(d))
+    matrix = np.zeros((len(docs), len(vocabulary)))
+    for row, terms in enumerate(docs):
+        for term, count in Counter(terms).items():
+            idf = math.log((1 + len(docs)) / (1 + document_frequency[term])) + 1.0
+            matrix[row, vocabulary[term]] = (1 + math.log(count)) * idf
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    matrix = matrix / np.where(norms == 0, 1, norms)
+    similarity = matrix @ matrix.T
+    np.fill_diagonal(similarity, 0.0)
+    out_weight = similarity.sum(axis=1, keepdims=True)
+    transition = similarity / np.where(out_weight == 0, 1, out_weight)
+    rank = np.full(len(docs), 1.0 / len(docs))
+    for _ in range(iterations):
+        rank = (1 - damping) / len(docs) + damping * transition.T @ rank
+    return [float(r) for r in rank / rank.sum()]
+
+
+def _terms(sentence: str) -> list[str]:
+    words = _words(sentence)
+    return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
+
+
+def eboard_text(title: str | None, ranked_sentences: Sequence[str], max_chars: int = 180) -> str:
+    """A headline (the title, shortened) and at most three short fact lines, within ``max_chars``."""
+    headline_source = title or (ranked_sentences[0] if ranked_sentences else "")
+    headline = shorten(headline_source, max(20, max_chars // 2))
+    lines = [headline]
+    budget = max_chars - len(headline)
+    for sentence in ranked_sentences:
+        if len(lines) == 4 or budget < 16:
+            break
+        line = shorten(key_clause(sentence), min(budget - 1, max(40, max_chars // 3)))
+        if line and line not in lines and line != headline and len(line) + 1 <= budget:
+            lines.append(line)
+            budget -= len(line) + 1
+    return "\n".join(lines)[:max_chars]
+
+
+def key_clause(sentence: str) -> str:
+    """The clause of a sentence that holds most facts (dates, places, amounts, phones)."""
+    clauses = [
+        c.strip(" ,;:.") for c in re.split(r"(?<!\d)[;:](?!\d)|,\s(?=[^\d])", sentence) if c.strip(" ,;:.")
+    ]
+    if not clauses:
+        return sentence.strip()
+    return max(clauses, key=lambda c: (sum(FACT_WEIGHTS.get(e.label, 0) for e in find_entities(c)), -len(c)))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut at a word boundary to at most ``limit`` characters, with an ellipsis when cut."""
+    text = " ".join(text.split()).rstrip(".")
+    if len(text) <= limit:
+        return text
+    cut = text[: max(limit - 1, 1)].rsplit(" ", 1)[0].rstrip(",;: ")
+    return cut + "…"
+
+
+def fact_overlap(fact: str, script: str) -> tuple[float, float, int]:
+    """Share of the fact's facts (numbers, dates, places...) and of its word pairs found in ``script``.
+
+    Both are compared after NFC and lower-casing, by substring (numbers as whole numbers). Also returns
+    how many facts other than bare numbers it has.
+    """
+    fact_n = unicodedata.normalize("NFC", fact)
+    script_n = unicodedata.normalize("NFC", script).lower()
+    entities = find_entities(fact_n)
+    pieces = [rf"(?<![\w,.]){re.escape(e.text.lower())}(?![\w]|[,.]\d)" for e in entities]
+    piece_share = sum(bool(re.search(p, script_n)) for p in pieces) / len(pieces) if pieces else 1.0
+    words = _WORD.findall(fact_n.lower())
+    pairs = [f"{a} {b}" for a, b in itertools.pairwise(words)] or words
+    pair_share = sum(p in script_n for p in pairs) / len(pairs) if pairs else 1.0
+    return piece_share, pair_share, sum(e.label != NUMBER for e in entities)
+
+
+def key_fact_kept(fact: str, script: str) -> bool:
+    """Whether ``script`` keeps ``fact``, a short restatement of the body in its own words.
+
+    Kept when the fact appears whole, or its numbers/dates/places all appear with a third of its word
+    pairs (or with no other words needed when it is a list of three or more such facts), or most of
+    its numbers/dates/places appear with half its word pairs, or 60% of its word pairs appear.
+    """
+    if unicodedata.normalize("NFC", fact).lower() in unicodedata.normalize("NFC", script).lower():
+        return True
+    pieces, pairs, count = fact_overlap(fact, script)
+    if count and pieces == 1.0 and (count >= 3 or pairs >= 0.3):
+        return True
+    return (pieces >= 0.6 and pairs >= 0.5) or pairs >= 0.6
