@@ -2,8 +2,11 @@
 
 The conventions (numbers, dates, times, units, legal document numbers, addresses) are those of
 ``shared/data/README.md``; tables live in ``nlp/data`` (``abbreviations.tsv`` and ``norm_*.tsv``).
-Rules run in a fixed order, most specific first, each turning its matches into words so later
-rules never see them again; a last pass reads any digit left. Paragraph breaks and the
+Rules run in a fixed order (``nlp.normalize_rules.RULES``), most specific first, each turning its
+matches into words so later rules never see them again; a last pass reads any digit left. The rules
+live in ``normalize_references`` (addresses, legal document numbers, roads, phones),
+``normalize_datetime``, ``normalize_quantities`` (Roman numerals, ordinals, units, ranges, numbers)
+and ``normalize_words`` (codes, abbreviations, symbols); numbers are read by ``nlp.numbers``. Paragraph breaks and the
 punctuation that marks a pause (. , ; : ! ?) are kept.
 """
 
@@ -14,8 +17,9 @@ from collections.abc import Mapping
 from functools import lru_cache
 
 from nlp.clean import clean_text
+from nlp.normalize_common import Context
 from nlp.normalize_data import packaged_mapping, parse_table
-from nlp.normalize_rules import RULES, Context
+from nlp.normalize_rules import RULES, build_context
 
 
 def load_abbreviations(text: str) -> dict[str, str]:
@@ -66,4 +70,4 @@ def _context(extra: tuple[tuple[str, str], ...]) -> Context:
     """Rules' shared state, built once per abbreviation table."""
     table = packaged_abbreviations()
     table.update(dict(extra))
-    return Context.build(table)
+    return build_context(table)

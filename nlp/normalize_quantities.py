@@ -1,0 +1,177 @@
+"""Rules for numbers: Roman numerals, ordinals, per-unit slashes, quantities with units and ranges."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from nlp.normalize_common import LETTER, NUM, YEAR, Context, read_written_number, spaced
+from nlp.normalize_data import unit_table
+from nlp.normalize_datetime import read_month
+from nlp.numbers import read_digits, read_number, read_ordinal
+
+# --- Roman numerals and ordinals ----------------------------------------------------------------
+
+_ROMAN_CONTEXT = (
+    "quý|khóa|kỳ|kì|thế kỷ|thế kỉ|đại hội|lần thứ|thứ|phần|chương|mục|tập|hạng|vùng|quân khu|"
+    "giai đoạn|đợt|loại|nhóm|bậc|phụ lục|kỳ họp|hội nghị|ban chấp hành"
+)
+_ROMAN = re.compile(
+    rf"(?P<ctx>(?i:(?<!\w)(?:{_ROMAN_CONTEXT})))(?P<gap>\s+)(?P<r>[IVXLC]+)(?:/(?P<y>{YEAR}))?(?![\w])"
+)
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+_VALID_ROMAN = re.compile(r"C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ORDINAL = re.compile(r"(?P<ctx>(?i:(?<!\w)thứ))\s+(?P<n>\d+)(?:\s*-\s*(?P<n2>\d+))?(?![\w]|[.,]\d)")
+
+
+def roman_value(numeral: str) -> int | None:
+    """The value of an upper-case Roman numeral below 400, or None."""
+    if not numeral or not _VALID_ROMAN.fullmatch(numeral):
+        return None
+    values = [_ROMAN_VALUES[ch] for ch in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
+_ROMAN_HEADING = re.compile(r"^(?P<r>[IVXLC]+)(?P<mark>[.)]\s|\t)")
+
+
+def rule_roman_and_ordinals(line: str, _: Context) -> str:
+    """quý IV -> quý bốn, khóa XV -> khóa mười lăm, "IV. Kinh phí" -> "bốn. Kinh phí", thứ 2-6."""
+    line = _ROMAN.sub(_read_roman, line)
+    line = _ROMAN_HEADING.sub(_read_roman_heading, line)
+    return _ORDINAL.sub(_read_ordinal, line)
+
+
+def _read_roman(match: re.Match[str]) -> str:
+    value = roman_value(match["r"])
+    if value is None:
+        return match.group()
+    ordinal = match["ctx"].lower().endswith("thứ")
+    spoken = read_ordinal(str(value)) if ordinal else read_number(str(value))
+    tail = f" năm {read_number(match['y'])}" if match["y"] else ""
+    return f"{match['ctx']} {spoken}{tail}"
+
+
+def _read_roman_heading(match: re.Match[str]) -> str:
+    value = roman_value(match["r"])
+    if value is None:
+        return match.group()
+    return read_number(str(value)) + match["mark"]
+
+
+def _read_ordinal(match: re.Match[str]) -> str:
+    spoken = f"{match['ctx']} {read_ordinal(match['n'])}"
+    if match["n2"]:
+        spoken += f" đến thứ {read_ordinal(match['n2'])}"
+    return spoken
+
+
+# --- quantities ---------------------------------------------------------------------------------
+
+PER_WORDS = (
+    "người|hộ|lượt|lần|ngày|đêm|tháng|năm|tuần|quý|giờ|phút|giây|con|suất|khẩu|cây|xã|thôn|lớp|"
+    "trường|học sinh|ca|sào|mẫu|công|vụ|lao động|nhân khẩu|hecta|héc ta|chiếc|bao|kỳ|buổi"
+)
+_REPEATED_BEFORE_RANGE = {"cấp", "ngày", "tháng", "thứ", "tuần"}
+
+
+def rule_per_units(line: str, context: Context) -> str:
+    """Slash meaning per: "trên" between units of measure, "một" after money, a percentage or a count."""
+    if "/" not in line:
+        return line
+    for _ in range(3):
+        changed = context.per_pattern.sub(lambda m: _read_per(m, context), line)
+        if changed == line:
+            break
+        line = changed
+    return line
+
+
+def _read_per(match: re.Match[str], context: Context) -> str:
+    left, right = match["left"], match["right"]
+    if not left or left[-1] in "0123456789":
+        return match.group()
+    left_kind = _unit_kind(left, context)
+    known_right = right in context.units or re.fullmatch(PER_WORDS, right)
+    if not known_right and left_kind not in {"money", "percent"}:
+        return match.group()
+    spoken_right = context.units[right][0] if right in context.units else right
+    word = "trên" if left_kind == "measure" and right in context.units else "một"
+    return f"{left} {word} {spoken_right}"
+
+
+@cache
+def _longest_first(keys: tuple[str, ...]) -> list[str]:
+    return sorted(keys, key=len, reverse=True)
+
+
+def _unit_kind(token: str, context: Context) -> str:
+    """The kind of unit a token ends with (measure, money, percent, time) or ""."""
+    for unit in _longest_first(tuple(context.units)):
+        if token.endswith(unit) and (len(token) == len(unit) or not token[-len(unit) - 1].isalpha()):
+            return context.units[unit][1]
+    return "money" if token.lower() in {"đồng", "usd", "đô"} else ""
+
+
+QUANTITY_PATTERN = (
+    rf"(?P<pre>(?i:(?<!\w)(?:cấp|ngày|tháng|tuần))\s+)?(?<![\w.,])(?<!{LETTER}-)(?<!\d/)(?P<cur>[$€]\s?)?"
+    rf"(?P<a>-?{NUM})(?:\s*-\s*(?P<b>-?{NUM}))?"
+    rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]))?(?![^\W_]|/\d)"
+)
+
+
+_EACH_UNIT = re.compile(
+    r"(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
+)
+
+
+def rule_units_after_each(line: str, _: Context) -> str:
+    """A unit with no number before it but "mỗi" (each): "mỗi ha" -> "mỗi héc ta"."""
+    return _EACH_UNIT.sub(lambda m: m["each"] + unit_table()[m["unit"]][0], line)
+
+
+_TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
+
+
+def rule_quantities(line: str, context: Context) -> str:
+    """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5, 2 x 3 m."""
+    line = _TIMES.sub(" nhân ", line)
+    return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
+
+
+def _read_quantity(match: re.Match[str], context: Context) -> str:
+    pre = (match["pre"] or "").strip()
+    month = pre.lower() == "tháng" and not match["unit"]
+    read = read_month if month else read_written_number
+    spoken = f"{pre} {read(match['a'])}" if pre else read(match["a"])
+    if match["b"]:
+        repeat = f"{pre.lower()} " if pre.lower() in _REPEATED_BEFORE_RANGE else ""
+        spoken += f" đến {repeat}{read(match['b'])}"
+    if match["unit"]:
+        spoken += f" {context.units[match['unit']][0]}"
+    if match["cur"]:
+        spoken += " đô la" if "$" in match["cur"] else " ơ rô"
+    return spaced(spoken)
+
+
+# --- numbers left over -------------------------------------------------------------------------
+
+_FRACTION = re.compile(rf"(?<![\w.,/])(?P<a>{NUM})/(?P<b>{NUM})(?![\w/]|[.,]\d)")
+_NUMBER = re.compile(rf"(?<![\w.,])(?<!{LETTER}-)(?P<neg>-)?(?P<n>{NUM})")
+
+
+def rule_numbers(line: str, _: Context) -> str:
+    """Numbers left after the specific rules: fractions 24/24, plain numbers, negatives."""
+    line = _FRACTION.sub(
+        lambda m: spaced(f"{read_written_number(m['a'])} trên {read_written_number(m['b'])}"), line
+    )
+    return _NUMBER.sub(_read_plain_number, line)
+
+
+def _read_plain_number(match: re.Match[str]) -> str:
+    negative = match["neg"] and (match.start() == 0 or match.string[match.start() - 1] in " (")
+    prefix = "âm " if negative else (" " if match["neg"] else "")
+    number = match["n"]
+    if number.startswith("0") and len(number) > 1 and number.isdigit() and len(number) > 2:
+        return spaced(prefix + read_digits(number))
+    return spaced(prefix + read_written_number(number))

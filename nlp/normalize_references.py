@@ -1,0 +1,159 @@
+"""Rules for references read aloud: web and e-mail addresses, legal document numbers, roads, phones."""
+
+from __future__ import annotations
+
+import re
+
+from nlp.normalize_common import Context, spaced, words_before
+from nlp.normalize_web import (
+    EMAIL,
+    LETTER_NAMES,
+    URL,
+    read_email,
+    read_url,
+    spell_letters,
+)
+from nlp.numbers import read_digits, read_number
+
+# --- addresses ----------------------------------------------------------------------------------
+
+
+def rule_addresses(line: str, _: Context) -> str:
+    """E-mail and web addresses."""
+    line = EMAIL.sub(lambda m: spaced(read_email(m.group())), line)
+    return URL.sub(lambda m: spaced(read_url(m.group())), line)
+
+
+# --- legal documents ----------------------------------------------------------------------------
+
+_DOC_NUMBER = re.compile(
+    r"(?<![\w/])(?:(?P<so>[Ss]ố)\s*)?(?P<n>\d+)(?P<suffix>[a-z]?)(?:/(?P<y>(?:19|20)\d{2}))?"
+    r"/(?P<codes>[A-ZĐ][A-Za-zĐđ&]*\d*(?:-[A-ZĐ][A-Za-zĐđ&]*\d*)*)(?![\w/-])"
+)
+
+
+_DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])")
+
+
+def rule_legal_numbers(line: str, context: Context) -> str:
+    """Quyết định số 135/QĐ-TTg -> quyết định số một trăm ba mươi lăm của thủ tướng chính phủ."""
+    line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
+    return _DOC_CODE.sub(lambda m: _read_doc_code(m, context), line)
+
+
+def _read_doc_code(match: re.Match[str], context: Context) -> str:
+    """A type and issuer code without a number ("QĐ-TTg") when both are known codes."""
+    doc_type = context.doc_types.get(match["type"])
+    issuer = match["issuer"]
+    known_issuer = issuer in context.issuers or re.sub(r"\d+$", "", issuer) in context.issuers
+    if not doc_type or not known_issuer:
+        return match.group()
+    return spaced(f"{doc_type} của {read_issuer(issuer, context)}")
+
+
+# The text names the issuer itself right after the number (optionally after the date).
+_ISSUER_FOLLOWS = re.compile(r"(?:ngày\s+\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*,?\s*)?của\b")
+
+
+def _read_doc_number(match: re.Match[str], context: Context) -> str:
+    codes = match["codes"].split("-")
+    if sum(ch.isupper() for ch in match["codes"]) < 2:
+        return match.group()
+    doc_type = context.doc_types.get(codes[0])
+    issuer_codes = codes[1:] if doc_type else codes[:1]
+    if codes[0] == "TTLT":
+        issuers = " và ".join(read_issuer(c, context) for c in issuer_codes)
+    else:
+        issuers = read_issuer(issuer_codes[0], context) if issuer_codes else ""
+    before = words_before(match, 4)
+    prefix = f"{doc_type} " if doc_type and not before.endswith(doc_type) else ""
+    spoken = f"{prefix}số {read_number(match['n'])}"
+    if match["suffix"]:
+        spoken += f" {LETTER_NAMES.get(match['suffix'], match['suffix'])}"
+    if match["y"]:
+        spoken += f" năm {read_number(match['y'])}"
+    after = match.string[match.end() :].lstrip().lower()
+    if issuers and not _ISSUER_FOLLOWS.match(after):
+        spoken += f" của {issuers}"
+    return spaced(spoken)
+
+
+def read_issuer(code: str, context: Context) -> str:
+    """An issuer code: table, then "QH13" as "quốc hội khóa mười ba", then abbreviations, then spelled."""
+    if code in context.issuers:
+        return context.issuers[code]
+    term = re.fullmatch(r"(.+?)(\d+)", code)
+    if term and term[1] in context.issuers:
+        return f"{context.issuers[term[1]]} khóa {read_number(term[2])}"
+    if code in context.abbreviations:
+        return context.abbreviations[code]
+    return spell_letters(code)
+
+
+# --- roads --------------------------------------------------------------------------------------
+
+_ROAD_MARKER = re.compile(
+    r"(?<![\w.,])(?<![\d,.]\s)[Kk][Mm]\s?(?P<a>\d+)(?:\s?\+\s?(?P<b>\d+))?(?![\d,]|\.\d)"
+)
+_ROADS = {"QL": "quốc lộ", "TL": "tỉnh lộ", "ĐT": "đường tỉnh", "HL": "hương lộ", "ĐH": "đường huyện",
+          "ĐX": "đường xã", "CT": "đường cao tốc", "ĐCT": "đường cao tốc"}  # fmt: skip
+_ROAD = re.compile(
+    r"(?<![\w.])(?P<p>QL|TL|ĐT|HL|ĐCT|ĐH|ĐX|CT)(?P<sep>\s?\.\s?|\s?)(?P<n>[1-9]\d*)(?P<s>[A-Z]?)(?![\w])"
+)
+
+
+def rule_roads(line: str, _: Context) -> str:
+    """Road markers (Km 18+500) and road numbers (QL1A, ĐT.571)."""
+    line = _ROAD_MARKER.sub(_read_marker, line)
+    return _ROAD.sub(_read_road, line)
+
+
+def _read_marker(match: re.Match[str]) -> str:
+    spoken = f"ki lô mét {read_number(match['a'])}"
+    return spaced(spoken + (f" cộng {read_number(match['b'])}" if match["b"] else ""))
+
+
+def _read_road(match: re.Match[str]) -> str:
+    if match["p"] in {"ĐH", "ĐX", "CT"} and "." not in match["sep"]:
+        return match.group()
+    spoken = f"{_ROADS[match['p']]} {read_number(match['n'])}"
+    return spaced(spoken + (f" {LETTER_NAMES[match['s'].lower()]}" if match["s"] else ""))
+
+
+# --- phone numbers ------------------------------------------------------------------------------
+
+_PHONE = re.compile(r"(?<![\w.,+/-])(?P<num>(?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
+_HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
+_PHONE_CONTEXT = re.compile(
+    r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
+    r"(?:\s*(?:số|:|là|tới|đến|cho|ngay|theo|qua|miễn phí|cấp cứu|cứu hỏa|cứu hộ|cứu nạn|công an|cảnh sát)\b)*\s*:?\s*)"
+    r"(?P<num>\d{3,}(?:[ .]\d{2,4})*)(?![\w/]|[.,]\d)"
+)
+
+
+def rule_phones(line: str, _: Context) -> str:
+    """Phone and hotline numbers, read digit by digit with a pause between groups."""
+    line = _PHONE.sub(_read_phone_match, line)
+    line = _HOTLINE.sub(_read_phone_match, line)
+    return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _read_phone(m["num"]), line)
+
+
+def _read_phone_match(match: re.Match[str]) -> str:
+    digits = re.sub(r"\D", "", match["num"])
+    if not 8 <= len(digits) <= 12:
+        return match.group()
+    return spaced(_read_phone(match["num"]))
+
+
+def _read_phone(number: str) -> str:
+    """Digit groups of the input joined by commas; an unbroken number is grouped 4-3-3 or 4-4-3."""
+    plus = "cộng " if number.startswith("+") else ""
+    groups = [g for g in re.split(r"[ .-]+", number.lstrip("+")) if g]
+    if len(groups) == 1 and len(groups[0]) >= 9:
+        digits = groups[0]
+        sizes = {9: (3, 3, 3), 10: (4, 3, 3), 11: (4, 4, 3)}.get(len(digits), (len(digits),))
+        groups, start = [], 0
+        for size in sizes:
+            groups.append(digits[start : start + size])
+            start += size
+    return plus + ", ".join(read_digits(g) for g in groups)

@@ -1,0 +1,168 @@
+"""Rules for words: codes, abbreviations, symbols, leftover digits and the final tidy-up."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nlp.normalize_common import Context, spaced
+from nlp.normalize_data import packaged_mapping
+from nlp.normalize_references import read_issuer
+from nlp.normalize_web import (
+    is_vietnamese_syllable,
+    spell_letters,
+)
+from nlp.numbers import DIGITS, read_digits, read_number
+
+# --- codes and abbreviations --------------------------------------------------------------------
+
+_CODE = re.compile(r"(?<![\w.-])(?=[\w-]*\d)(?=[\w-]*[^\W\d_])[^\W_]+(?:-[^\W_]+)*(?![\w-])")
+
+
+def rule_codes(line: str, context: Context) -> str:
+    """Tokens mixing letters and digits: H5N1, Covid-19, QL1A, U23, 4G, F0."""
+    return _CODE.sub(lambda m: spaced(_read_code(m.group(), context)), line)
+
+
+def _read_code(code: str, context: Context) -> str:
+    runs = re.findall(r"\d+|[^\W\d_]+", code)
+    return " ".join(_read_code_run(run, context) for run in runs)
+
+
+def _read_code_run(run: str, context: Context) -> str:
+    if run.isdigit():
+        if not run.isascii():
+            return " ".join(_digit_word(ch) for ch in run)
+        return read_digits(run) if run.startswith("0") and len(run) > 1 else read_number(run)
+    web_words = packaged_mapping("norm_web_words.tsv")
+    if run.lower() in web_words:
+        return web_words[run.lower()]
+    if run in context.abbreviations:
+        return context.abbreviations[run]
+    if not run.isalpha():
+        return " ".join(_digit_word(ch) if ch.isdigit() else ch for ch in run)
+    if len(run) == 1 or run.isupper() or not is_vietnamese_syllable(run):
+        return spell_letters(run)
+    return run
+
+
+_DOTTED_INITIALS = re.compile(r"[A-ZĐ]\.")
+_CAPS = re.compile(r"(?<![\w&])[^\W\d_]{2,}(?![\w&])")
+
+
+def rule_abbreviations(line: str, context: Context) -> str:
+    """Abbreviations from the table (joined by "và" when hyphenated), unknown capitals spelled."""
+    line = context.abbreviation_pattern.sub(lambda m: _read_abbreviation(m, context), line)
+    return _CAPS.sub(_read_capitals, line)
+
+
+def _read_abbreviation(match: re.Match[str], context: Context) -> str:
+    abbr = match["abbr"]
+    if _DOTTED_INITIALS.fullmatch(abbr) and not re.match(
+        r"\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ0-9]", match.string[match.end() :]
+    ):
+        return match.group()
+    parts = _split_abbreviation(abbr, context)
+    if len(parts) == 2 and parts[0] in context.doc_types:
+        spoken = f"{context.doc_types[parts[0]]} của {read_issuer(parts[1], context)}"
+    else:
+        spoken = " và ".join(context.abbreviations[p] for p in parts)
+    if _starts_sentence(match) and spoken:
+        spoken = spoken[0].upper() + spoken[1:]
+    if match["open"] and match["close"]:
+        before = " ".join(match.string[: match.start()].lower().split())
+        if before.endswith(spoken.lower()):
+            return ""
+        return f"({spoken})"
+    glued = abbr.endswith(".") and match.string[match.end() : match.end() + 1].isalpha()
+    return (match["open"] or "") + spoken + (match["close"] or "") + (" " if glued else "")
+
+
+def _starts_sentence(match: re.Match[str]) -> bool:
+    """True at the start of a line or after sentence-final punctuation."""
+    before = match.string[: match.start()].rstrip()
+    return not before or before[-1] in ".!?:"
+
+
+def _split_abbreviation(abbr: str, context: Context) -> list[str]:
+    """Split "PCTT-TKCN" into table keys, the whole token first if it is a key."""
+    if abbr in context.abbreviations:
+        return [abbr]
+    parts: list[str] = []
+    rest = abbr
+    while rest:
+        key = next(
+            (
+                k
+                for k in _keys_by_length(context)
+                if rest.startswith(k) and rest[len(k) : len(k) + 1] in {"", "-"}
+            ),
+            None,
+        )
+        if key is None:
+            return [abbr] if abbr in context.abbreviations else parts or [abbr]
+        parts.append(key)
+        rest = rest[len(key) + 1 :]
+    return parts
+
+
+def _keys_by_length(context: Context) -> list[str]:
+    return sorted(context.abbreviations, key=len, reverse=True)
+
+
+def _read_capitals(match: re.Match[str]) -> str:
+    word = match.group()
+    if not word.isupper() or is_vietnamese_syllable(word):
+        return word
+    web_words = packaged_mapping("norm_web_words.tsv")
+    return web_words.get(word.lower(), spell_letters(word))
+
+
+# --- symbols and tidy-up ----------------------------------------------------------------------
+
+_SYMBOLS = {
+    "&": " và ", "+": " cộng ", "=": " bằng ", "@": " a còng ", "#": " số ", "~": " khoảng ",
+    "≈": " khoảng ", "≥": " lớn hơn hoặc bằng ", "≤": " nhỏ hơn hoặc bằng ", ">": " lớn hơn ",
+    "<": " nhỏ hơn ", "±": " cộng trừ ", "×": " nhân ", "÷": " chia ", "°": " độ ", "%": " phần trăm ",
+    "‰": " phần nghìn ", "$": " đô la ", "€": " ơ rô ", "²": " vuông ", "³": " khối ", "№": " số ",
+}  # fmt: skip
+
+
+def rule_symbols(line: str, _: Context) -> str:
+    """Symbols read as words; brackets become pauses; quotes, bullets and stray marks go."""
+    line = re.sub(r"^\s*[-*•·+]+\)?\s*", "", line)
+    line = re.sub(r"\bv\.v\.?", "vân vân", line)
+    for symbol, spoken in _SYMBOLS.items():
+        if symbol in line:
+            line = line.replace(symbol, spoken)
+    line = re.sub(r"\s+-+\s+|\s*-{2,}\s*", ", ", line)
+    line = re.sub(r"[()\[\]{}]", ", ", line)
+    line = re.sub(r"(?<=\w)'(?=\w)", "\x00", line)
+    line = re.sub(r"[\"'*•·_|\\^`/-]", " ", line).replace("\x00", "'")
+    return line
+
+
+def rule_digits_left(line: str, _: Context) -> str:
+    """Any digit still present (another script's digits, superscripts) read one by one."""
+    if not any(ch.isdigit() for ch in set(line)):
+        return line
+    return "".join(spaced(_digit_word(ch)) if ch.isdigit() else ch for ch in line)
+
+
+def _digit_word(ch: str) -> str:
+    try:
+        return DIGITS[unicodedata.digit(ch)]
+    except (ValueError, IndexError):
+        return ""
+
+
+def rule_tidy(line: str, _: Context) -> str:
+    """Spacing and pause punctuation: one space, no space before . , ; : ! ?, no doubled commas."""
+    line = re.sub(r"\s+", " ", line)
+    line = re.sub(r"\s+([.,;:!?])", r"\1", line)
+    line = re.sub(r",(?:\s*,)+", ",", line)
+    line = re.sub(r"(?<!\.)\.\.(?!\.)", ".", line)
+    line = re.sub(r",\s*([.;:!?])", r"\1", line)
+    line = re.sub(r"([.,;:!?])(?=[^\W\d_])", r"\1 ", line)
+    line = re.sub(r"^[\s,;:]+", "", line)
+    return line.strip()
