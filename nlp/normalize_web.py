@@ -8,6 +8,9 @@ g2p-hamster (Apache-2.0, ``02_data/fold/tan_suat_am_tiet.tsv``), pyvi's word lis
 ``models/words.txt``) and the provincial plans in ``shared/seeds``; a syllable standing alone
 in an address prefers its place-name spelling from ``norm_place_syllables.tsv`` (built with
 ``build_place_syllables`` from the commune and province names of ``vietnam-provinces``).
+To rebuild, pass ``build_accent_lexicon`` the counts of g2p-hamster's ``tan_suat_am_tiet.tsv``, the
+lines of pyvi's ``words.txt`` and the texts (seeds plus place names), and write the result to
+``nlp/data/norm_accents.tsv`` under its provenance header.
 """
 
 from __future__ import annotations
@@ -187,6 +190,9 @@ def _join_tokens(tokens: list[str]) -> str:
     return " ".join(s for s in spoken if s)
 
 
+Spellings = dict[str, Counter[str]]
+
+
 def build_accent_lexicon(
     syllable_counts: Mapping[str, int],
     words: Iterable[str],
@@ -194,35 +200,40 @@ def build_accent_lexicon(
     *,
     min_count: int = 20,
 ) -> str:
-    """TSV rows ``unaccented<TAB>accented`` for syllables and two-syllable words.
+    """TSV rows ``unaccented<TAB>accented<TAB>weight`` for syllables and two-syllable words.
 
     ``syllable_counts`` gives how often each accented syllable occurs, ``words`` is a word list
-    (two-syllable words are kept where they differ from the syllable-by-syllable choice) and
-    ``texts`` adds counts of syllables and word pairs from running text.
+    whose two-syllable words become pairs, and ``texts`` adds syllables and word pairs of running text.
     """
-    singles: dict[str, Counter[str]] = {}
-    pairs: dict[str, Counter[str]] = {}
+    singles: Spellings = {}
+    pairs: Spellings = {}
     for syllable, count in syllable_counts.items():
         syllable = clean_text(syllable.lower())
         if count >= min_count and is_vietnamese_syllable(syllable) and syllable.isalpha():
-            singles.setdefault(strip_diacritics(syllable), Counter())[syllable] += count
+            _count(singles, syllable, count)
     for text in texts:
-        tokens = [w.lower() for w in re.findall(r"[^\W\d_]+", clean_text(text))]
-        tokens = [w if is_vietnamese_syllable(w) else "" for w in tokens]
-        for first, second in zip(tokens, [*tokens[1:], ""], strict=True):
-            if first:
-                singles.setdefault(strip_diacritics(first), Counter())[first] += 1
-            if first and second:
-                pairs.setdefault(strip_diacritics(f"{first} {second}"), Counter())[f"{first} {second}"] += 5
-    best_single = {key: counts.most_common(1)[0] for key, counts in singles.items()}
+        _count_text(text, singles, pairs)
     for word in words:
         parts = clean_text(word.lower()).split()
-        if len(parts) == 2 and all(strip_diacritics(p) in best_single for p in parts):
-            weight = min(syllable_counts.get(p, 1) for p in parts)
-            pairs.setdefault(strip_diacritics(" ".join(parts)), Counter())[" ".join(parts)] += weight
-    rows = dict(best_single)
-    rows.update((key, counts.most_common(1)[0]) for key, counts in pairs.items())
+        if len(parts) == 2 and all(strip_diacritics(p) in singles for p in parts):
+            _count(pairs, " ".join(parts), min(syllable_counts.get(p, 1) for p in parts))
+    rows = {key: counts.most_common(1)[0] for key, counts in (singles | pairs).items()}
     return "".join(f"{key}\t{value}\t{count}\n" for key, (value, count) in sorted(rows.items()))
+
+
+def _count(spellings: Spellings, accented: str, weight: int) -> None:
+    spellings.setdefault(strip_diacritics(accented), Counter())[accented] += weight
+
+
+def _count_text(text: str, singles: Spellings, pairs: Spellings) -> None:
+    """Count the syllables (weight 1) and adjacent syllable pairs (weight 5) of running text."""
+    tokens = [w.lower() for w in re.findall(r"[^\W\d_]+", clean_text(text))]
+    tokens = [w if is_vietnamese_syllable(w) else "" for w in tokens]
+    for first, second in zip(tokens, [*tokens[1:], ""], strict=True):
+        if first:
+            _count(singles, first, 1)
+        if first and second:
+            _count(pairs, f"{first} {second}", 5)
 
 
 def build_place_syllables(names: Iterable[str], *, min_count: int = 10) -> str:
