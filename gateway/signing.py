@@ -122,10 +122,6 @@ class ManifestSigner:
         )
 
 
-def _rejected(reason: str, en: str, vi: str) -> ManifestRejected:
-    return ManifestRejected(reason, en, vi)
-
-
 def verify_manifest(
     signed: dict[str, Any], *, public_key_pem: bytes, device_id: str, now: datetime | None = None
 ) -> dict[str, Any]:
@@ -138,21 +134,21 @@ def verify_manifest(
             raise ValueError("not an Ed25519 key")
         public_key.verify(signature, body)
     except (InvalidSignature, KeyError, TypeError, ValueError) as exc:
-        raise _rejected(
+        raise ManifestRejected(
             "signature",
             f"manifest signature does not verify with the server key ({type(exc).__name__}): not played",
             "chữ ký danh mục phát không khớp khóa máy chủ: không phát",
         ) from None
     manifest = json.loads(body)
     if manifest.get("device_id") != device_id:
-        raise _rejected(
+        raise ManifestRejected(
             "device",
             f"manifest is for device {manifest.get('device_id')!r}, not {device_id!r}: not played",
             f"danh mục phát dành cho thiết bị {manifest.get('device_id')!r}, không phải {device_id!r}",
         )
     expires_at = datetime.fromisoformat(manifest["expires_at"])
     if expires_at <= (now or datetime.now(UTC)):
-        raise _rejected(
+        raise ManifestRejected(
             "expired",
             f"manifest expired at {manifest['expires_at']}: fetch a new one",
             f"danh mục phát đã hết hạn lúc {manifest['expires_at']}: hãy tải lại",
