@@ -29,6 +29,7 @@ class Context:
     unit_pattern: str
     per_pattern: re.Pattern[str]
     quantity_pattern: re.Pattern[str]
+    spaced_thousands: re.Pattern[str]
 
 
 def read_written_number(text: str) -> str:

@@ -136,6 +136,7 @@ _TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
 def rule_quantities(line: str, context: Context) -> str:
     """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5, 2 x 3 m."""
     line = _TIMES.sub(" nhân ", line)
+    line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
     return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
 
 

@@ -122,7 +122,10 @@ def _read_road(match: re.Match[str]) -> str:
 
 # --- phone numbers ------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"(?<![\w.,+/-])(?P<num>(?:\+84[ .-]?|0)\d{1,4}(?:[ .-]?\d{2,4}){1,4})(?![\w/]|[.,]\d)")
+_PHONE = re.compile(
+    r"(?<![\w.,+/-])(?P<num>(?:\+84[ .-]?|0|\(0\d{1,3}\)\s?\d|\(\+84\)\s?)\d{0,4}(?:[ .-]?\d{2,4}){1,4})"
+    r"(?![\w/]|[.,]\d)"
+)
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
 _PHONE_CONTEXT = re.compile(
     r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
@@ -147,8 +150,8 @@ def _read_phone_match(match: re.Match[str]) -> str:
 
 def _read_phone(number: str) -> str:
     """Digit groups of the input joined by commas; an unbroken number is grouped 4-3-3 or 4-4-3."""
-    plus = "cộng " if number.startswith("+") else ""
-    groups = [g for g in re.split(r"[ .-]+", number.lstrip("+")) if g]
+    plus = "cộng " if number.lstrip("(").startswith("+") else ""
+    groups = [g for g in re.split(r"[ .()-]+", number.lstrip("(+")) if g]
     if len(groups) == 1 and len(groups[0]) >= 9:
         digits = groups[0]
         sizes = {9: (3, 3, 3), 10: (4, 3, 3), 11: (4, 4, 3)}.get(len(digits), (len(digits),))

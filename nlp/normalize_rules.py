@@ -43,6 +43,10 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
             rf"(?<![^\s/])(?P<left>[^\s/]+)/(?P<right>{unit_pattern}|{PER_WORDS}|[^\W\d_]+)(?![^\W\d_])"
         ),
         quantity_pattern=re.compile(QUANTITY_PATTERN.replace("UNITS", unit_pattern)),
+        # "1 500 000 đồng": thousands grouped by spaces, trusted only right before a unit
+        spaced_thousands=re.compile(
+            rf"(?<![\d.,])\d{{1,3}}(?: \d{{3}})+(?= ?(?:{unit_pattern})(?![^\W\d_]))"
+        ),
     )
 
 

@@ -466,6 +466,9 @@ def test_international_phone_prefix() -> None:
         ("v.v...", "Vân vân."),
         ("1,2,3 và 4", "một, hai, ba và bốn"),
         ("nhiệt độ -2 đến 3°C", "nhiệt độ âm hai đến ba độ xê"),
+        ("(0233) 3871 115", "không hai ba ba, ba tám bảy một, một một năm"),
+        ("1 500 000 đồng", "một triệu năm trăm nghìn đồng"),
+        ("thôn 5 300 hộ", "thôn năm ba trăm hộ"),
     ],
 )
 def test_edge_cases_found_while_reading_real_plans(written: str, expected: str) -> None:
