@@ -40,7 +40,7 @@ def load_rows(held_out: bool) -> dict[str, list[tuple[str, str]]]:
         from tests.nlp import test_normalize as cases
 
         names = ["NUMBERS", "ORDINALS", "DATES", "TIMES", "MONEY_AND_PERCENT", "UNITS", "RANGES", "ABBREVIATIONS",
-                 "LEGAL", "PHONES", "ROMAN", "CODES", "ADDRESSES", "SYMBOLS_AND_PUNCTUATION", "BULLETIN_SENTENCES", "MORE_BULLETIN_SENTENCES"]  # fmt: skip
+                 "LEGAL", "PHONES", "ROMAN", "CODES", "ADDRESSES", "SYMBOLS_AND_PUNCTUATION", "BULLETIN_SENTENCES", "MORE_BULLETIN_SENTENCES", "SECURITY_HEALTH_FARMING_SENTENCES"]  # fmt: skip
         sets["held_out"] = [row for name in names for row in getattr(cases, name)]
     return sets  # type: ignore[return-value]
 

@@ -87,6 +87,34 @@ _FRACTION_CUES = (
 )
 
 
+# "4/5 thôn đạt chuẩn": a ratio when a counted noun follows and no day word comes before.
+_COUNTED = re.compile(
+    r"(?:thôn|xã|phường|hộ|người|trường|đơn vị|huyện|tỉnh|bản|ấp|buôn|tổ|lớp|học sinh|em|cháu|ca|con|"
+    r"chỉ tiêu|tiêu chí|cơ quan|doanh nghiệp|hợp tác xã|thành viên|khu|điểm|xóm|làng|cụm|trạm|đội)\b"
+)
+_DAY_WORDS = (
+    "ngày",
+    "mùng",
+    "mồng",
+    "sáng",
+    "trưa",
+    "chiều",
+    "tối",
+    "đêm",
+    "hôm",
+    "từ",
+    "đến",
+    "tới",
+    "và",
+    "trước",
+    "sau",
+)
+
+
+def _counts_items(match: re.Match[str], after: str) -> bool:
+    return _COUNTED.match(after) is not None and not words_before(match, 1).endswith(_DAY_WORDS)
+
+
 def _read_one_date(match: re.Match[str]) -> str:
     if not _valid_date(match, 1):
         return match.group()
@@ -95,6 +123,8 @@ def _read_one_date(match: re.Match[str]) -> str:
     fraction_cue = match["s1"] == "/" and not match["y1"] and cue
     if fraction_cue and int(match["d1"]) < int(match["m1"]):
         return spaced(f"{read_number(match['d1'])} phần {read_number(match['m1'])}")
+    if match["s1"] == "/" and not match["y1"] and _counts_items(match, after):
+        return spaced(f"{read_number(match['d1'])} trên {read_number(match['m1'])}")
     return spaced(_day_word(match) + _date_words(match["d1"], match["m1"], match["y1"]))
 
 

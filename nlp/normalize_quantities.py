@@ -89,9 +89,9 @@ def rule_per_units(line: str, context: Context) -> str:
 
 def _read_per(match: re.Match[str], context: Context) -> str:
     left, right = match["left"], match["right"]
-    if not left or left[-1] in "0123456789":
-        return match.group()
     left_kind = _unit_kind(left, context)
+    if not left or (left[-1] in "0123456789" and not left_kind):
+        return match.group()
     known_right = right in context.units or re.fullmatch(PER_WORDS, right)
     if not known_right and left_kind not in {"money", "percent"}:
         return match.group()

@@ -375,12 +375,75 @@ MORE_BULLETIN_SENTENCES = [
 ]
 
 
+SECURITY_HEALTH_FARMING_SENTENCES = [
+    ("Công an xã tiếp nhận 12 vụ việc trong quý III", "công an xã tiếp nhận mười hai vụ việc trong quý ba"),
+    ("phạt tiền từ 800.000 đồng đến 1.000.000 đồng", "phạt tiền từ tám trăm nghìn đồng đến một triệu đồng"),
+    (
+        "theo Nghị định 168/2024/NĐ-CP",
+        "theo nghị định số một trăm sáu mươi tám năm hai nghìn không trăm hai mươi tư của chính phủ",
+    ),
+    (
+        "giá cà phê nhân xô đạt 125.500 đồng/kg",
+        "giá cà phê nhân xô đạt một trăm hai mươi lăm nghìn năm trăm đồng một ki lô gam",
+    ),
+    ("sản lượng 62,5 tạ/ha", "sản lượng sáu mươi hai phẩy năm tạ trên héc ta"),
+    ("trồng mới 25,3 ha cây ăn quả", "trồng mới hai mươi lăm phẩy ba héc ta cây ăn quả"),
+    ("Hội thi tiếng hát karaoke lần thứ II", "hội thi tiếng hát karaoke lần thứ hai"),
+    ("Giải bóng đá U15", "giải bóng đá u mười lăm"),
+    ("Từ 19h00 đến 21h00 tối thứ 7", "từ mười chín giờ đến hai mươi mốt giờ tối thứ bảy"),
+    ("trẻ từ 6-59 tháng tuổi", "trẻ từ sáu đến năm mươi chín tháng tuổi"),
+    ("uống vitamin A liều 200.000 đơn vị", "uống vitamin A liều hai trăm nghìn đơn vị"),
+    ("bệnh nhân sốt trên 38,5°C", "bệnh nhân sốt trên ba mươi tám phẩy năm độ xê"),
+    (
+        "Trạm Y tế xã, điện thoại: 0236.3611.115",
+        "trạm y tế xã, điện thoại: không hai ba sáu, ba sáu một một, một một năm",
+    ),
+    (
+        "Hạn chót nộp hồ sơ: 16h30 ngày 15/01/2026",
+        "hạn chót nộp hồ sơ: mười sáu giờ ba mươi phút ngày mười lăm tháng một năm hai nghìn không trăm hai mươi sáu",
+    ),
+    ("Đăng ký tại: dvc.gialai.gov.vn", "đăng ký tại: dê vê xê chấm gia lai chấm gờ o vê chấm vê en"),
+    ("đạt 105% kế hoạch năm", "đạt một trăm linh năm phần trăm kế hoạch năm"),
+    ("thu ngân sách 3.204 triệu đồng", "thu ngân sách ba nghìn hai trăm linh bốn triệu đồng"),
+    ("hơn 1.100 hộ dân bị ảnh hưởng", "hơn một nghìn một trăm hộ dân bị ảnh hưởng"),
+    (
+        "lũ trên sông Ba tại Củng Sơn lên mức 31,5 m, trên BĐ2 0,5 m",
+        "lũ trên sông Ba tại Củng Sơn lên mức ba mươi mốt phẩy năm mét, trên báo động hai không phẩy năm mét",
+    ),
+    (
+        "Tâm bão cách đảo Lý Sơn 120 km về phía Đông",
+        "tâm bão cách đảo Lý Sơn một trăm hai mươi ki lô mét về phía Đông",
+    ),
+    ("gió cấp 10, giật cấp 12", "gió cấp mười, giật cấp mười hai"),
+    ("Kỷ niệm 80 năm Cách mạng tháng Tám", "kỷ niệm tám mươi năm cách mạng tháng tám"),
+    (
+        "Ngày 19/5 là ngày sinh Chủ tịch Hồ Chí Minh",
+        "ngày mười chín tháng năm là ngày sinh chủ tịch Hồ Chí Minh",
+    ),
+    (
+        "Đại hội Đoàn TNCS Hồ Chí Minh xã lần thứ XXV, nhiệm kỳ 2025-2030",
+        "đại hội đoàn thanh niên cộng sản Hồ Chí Minh xã lần thứ hai mươi lăm, nhiệm kỳ hai nghìn không trăm hai mươi lăm đến hai nghìn không trăm ba mươi",
+    ),
+    ("có 4/5 thôn đạt chuẩn văn hóa", "có bốn trên năm thôn đạt chuẩn văn hóa"),
+    ("Lịch tiếp công dân: thứ 3 và thứ 5 hằng tuần", "lịch tiếp công dân: thứ ba và thứ năm hằng tuần"),
+    ("tuyến đường ĐH.12 bị sạt lở", "tuyến đường đường huyện mười hai bị sạt lở"),
+    ("Lưu lượng về hồ 350 m3/s", "lưu lượng về hồ ba trăm năm mươi mét khối trên giây"),
+    (
+        "Mức đóng BHXH tự nguyện thấp nhất 330.000 đồng/tháng",
+        "mức đóng bảo hiểm xã hội tự nguyện thấp nhất ba trăm ba mươi nghìn đồng một tháng",
+    ),
+    ("Hỗ trợ 50% học phí cho HS THPT", "hỗ trợ năm mươi phần trăm học phí cho học sinh trung học phổ thông"),
+]
+
+
 @pytest.mark.parametrize(
     "cases",
     [NUMBERS, ORDINALS, DATES, TIMES, MONEY_AND_PERCENT, UNITS, RANGES, ABBREVIATIONS, LEGAL, PHONES, ROMAN, CODES,
-     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES, MORE_BULLETIN_SENTENCES],
+     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES, MORE_BULLETIN_SENTENCES,
+     SECURITY_HEALTH_FARMING_SENTENCES],
     ids=["numbers", "ordinals", "dates", "times", "money", "units", "ranges", "abbreviations", "legal", "phones",
-         "roman", "codes", "addresses", "symbols", "bulletin_sentences", "more_bulletin_sentences"],
+         "roman", "codes", "addresses", "symbols", "bulletin_sentences", "more_bulletin_sentences",
+         "security_health_farming_sentences"],
 )  # fmt: skip
 def test_held_out_cases_read_as_an_announcer_would(cases: list[tuple[str, str]]) -> None:
     check(cases)
