@@ -436,15 +436,29 @@ SECURITY_HEALTH_FARMING_SENTENCES = [
 ]
 
 
-@pytest.mark.parametrize(
-    "cases",
-    [NUMBERS, ORDINALS, DATES, TIMES, MONEY_AND_PERCENT, UNITS, RANGES, ABBREVIATIONS, LEGAL, PHONES, ROMAN, CODES,
-     ADDRESSES, SYMBOLS_AND_PUNCTUATION, BULLETIN_SENTENCES, MORE_BULLETIN_SENTENCES,
-     SECURITY_HEALTH_FARMING_SENTENCES],
-    ids=["numbers", "ordinals", "dates", "times", "money", "units", "ranges", "abbreviations", "legal", "phones",
-         "roman", "codes", "addresses", "symbols", "bulletin_sentences", "more_bulletin_sentences",
-         "security_health_farming_sentences"],
-)  # fmt: skip
+# Every held-out group by name; bench/normalize_eval.py --held-out scores the same rows.
+HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
+    "numbers": NUMBERS,
+    "ordinals": ORDINALS,
+    "dates": DATES,
+    "times": TIMES,
+    "money": MONEY_AND_PERCENT,
+    "units": UNITS,
+    "ranges": RANGES,
+    "abbreviations": ABBREVIATIONS,
+    "legal": LEGAL,
+    "phones": PHONES,
+    "roman": ROMAN,
+    "codes": CODES,
+    "addresses": ADDRESSES,
+    "symbols": SYMBOLS_AND_PUNCTUATION,
+    "bulletin_sentences": BULLETIN_SENTENCES,
+    "more_bulletin_sentences": MORE_BULLETIN_SENTENCES,
+    "security_health_farming_sentences": SECURITY_HEALTH_FARMING_SENTENCES,
+}
+
+
+@pytest.mark.parametrize("cases", list(HELD_OUT_GROUPS.values()), ids=list(HELD_OUT_GROUPS))
 def test_held_out_cases_read_as_an_announcer_would(cases: list[tuple[str, str]]) -> None:
     check(cases)
 
