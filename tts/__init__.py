@@ -26,6 +26,7 @@ _API: dict[str, str] = {
     "SpeechResult": "tts.render",
     "render_speech": "tts.render",
     "speech_fingerprint": "tts.render",
+    "render_speech_cached": "tts.cache",
     "import_recording": "tts.recording",
 }
 

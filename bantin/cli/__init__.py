@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "bantin.cli.text_summarize",
     "bantin.cli.speech",
     "bantin.cli.core",
+    "bantin.cli.fleet",
 )
 
 for _name in _COMMAND_MODULES:

@@ -86,10 +86,9 @@ def test_approved_bulletin_is_produced_and_distributed(data_dir: Path) -> None:
     assert answered == 1 and row["decision"] == "approve"
     assert row["distribution"]["items_created"] == row["distribution"]["devices"] > 0
     audio = data_dir / "objects" / row["audio"]["audio_key"]
-    assert (
-        audio.read_bytes()[:3] in (b"ID3", b"\xff\xfb", b"\xff\xf3", b"\xff\xe3")
-        and row["audio"]["duration_s"] > 5
-    )
+    head = audio.read_bytes()[:3]
+    assert head == b"ID3" or (head[0] == 0xFF and head[1] & 0xE0 == 0xE0)  # an MP3 frame sync
+    assert row["audio"]["duration_s"] > 5
     engine = storage.make_engine(f"sqlite:///{data_dir / 'bantin.db'}")
     with storage.session_scope(engine) as session:
         kinds = {r.kind for r in storage.renditions(session, row["version_id"])}
@@ -115,7 +114,7 @@ def test_approved_bulletin_is_produced_and_distributed(data_dir: Path) -> None:
         storage.record_confirmations(
             session=session,
             device=device,
-            events=[ConfirmationEvent(uuid.uuid4(), item.id, PlaybackStatus.played, item.starts_at)],
+            events=[ConfirmationEvent(uuid.uuid4(), item.id, PlaybackStatus.played, storage.utcnow())],
         )
     engine.dispose()
     report = evaluate_reach(EvaluateRequest())
