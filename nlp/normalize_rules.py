@@ -25,8 +25,9 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
     """Compile the patterns for one abbreviation table."""
     keys = sorted(abbreviations, key=len, reverse=True)
     alternation = "|".join(re.escape(k) for k in keys) or "(?!)"
+    first_chars = "".join(sorted({re.escape(k[0]) for k in keys})) or "("  # a quick first-character test
     pattern = re.compile(
-        rf"(?P<open>\(\s*)?(?<![\w&.])(?P<abbr>(?:{alternation})(?:-(?:{alternation}))*)"
+        rf"(?=[({first_chars}])(?P<open>\(\s*)?(?<![\w&.])(?P<abbr>(?:{alternation})(?:-(?:{alternation}))*)"
         rf"(?:(?<=\.)|(?![\w&]))(?P<close>\s*\))?"
     )
     units = unit_table()

@@ -47,7 +47,7 @@ def _read_code_run(run: str, context: Context) -> str:
 
 
 _DOTTED_INITIALS = re.compile(r"[A-ZĐ]\.")
-_CAPS = re.compile(r"(?<![\w&])[^\W\d_]{2,}(?![\w&])")
+_CAPS = re.compile(r"(?<![\w&])(?=[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ])[^\W\d_]{2,}(?![\w&])")
 
 
 def rule_abbreviations(line: str, context: Context) -> str:
