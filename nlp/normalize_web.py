@@ -186,8 +186,31 @@ def read_email(address: str) -> str:
 
 
 def _join_tokens(tokens: list[str]) -> str:
-    spoken = [read_address_part(t) if t.isalnum() else _URL_SYMBOLS.get(t, "") for t in tokens]
+    spoken = []
+    for token in _join_hyphenated(tokens):
+        if isinstance(token, list):
+            spoken.append(restore_diacritics(token))
+        else:
+            spoken.append(read_address_part(token) if token.isalnum() else _URL_SYMBOLS.get(token, ""))
     return " ".join(s for s in spoken if s)
+
+
+def _join_hyphenated(tokens: list[str]) -> list[str | list[str]]:
+    """Runs like "huong-dan" or "so-y-te" whose pieces are all Vietnamese become one list of syllables."""
+    result: list[str | list[str]] = []
+    i = 0
+    while i < len(tokens):
+        end = i
+        while end + 2 < len(tokens) and tokens[end + 1] == "-" and tokens[end + 2].isalpha():
+            end += 2
+        pieces = [split_syllables(t.lower()) if t.isalpha() else None for t in tokens[i : end + 1 : 2]]
+        if end > i and all(p and _plausibly_vietnamese(p) for p in pieces):
+            result.append([syllable for piece in pieces for syllable in piece or []])
+            i = end + 1
+            continue
+        result.append(tokens[i])
+        i += 1
+    return result
 
 
 Spellings = dict[str, Counter[str]]

@@ -436,6 +436,50 @@ SECURITY_HEALTH_FARMING_SENTENCES = [
 ]
 
 
+ADDRESS_AND_SCHEDULE_SENTENCES = [
+    (
+        "Xem hướng dẫn tại https://vneid.gov.vn/huong-dan",
+        "xem hướng dẫn tại vê en e i dê chấm gờ o vê chấm vê en gạch chéo hướng dẫn",
+    ),
+    (
+        "liên hệ hotro_xa2025@gmail.com",
+        "liên hệ hỗ trợ gạch dưới xã hai nghìn không trăm hai mươi lăm a còng gờ meo chấm com",
+    ),
+    ("nhiệt độ xuống -1°C", "nhiệt độ xuống âm một độ xê"),
+    ("tổng vốn 1.250.000.000.000 đồng", "tổng vốn một nghìn hai trăm năm mươi tỷ đồng"),
+    ("hệ số 1,025", "hệ số một phẩy không hai năm"),
+    ("tỷ lệ 0,08%", "tỷ lệ không phẩy không tám phần trăm"),
+    ("Mục II. Nhiệm vụ", "mục hai. nhiệm vụ"),
+    ("Hội nghị lần thứ 8 BCH TW khóa XIII", "hội nghị lần thứ tám ban chấp hành trung ương khóa mười ba"),
+    ("Đúng 11 giờ 15 phút", "đúng mười một giờ mười lăm phút"),
+    (
+        "Ca làm việc: 6h-14h, 14h-22h",
+        "ca làm việc: sáu giờ đến mười bốn giờ, mười bốn giờ đến hai mươi hai giờ",
+    ),
+    (
+        "Dự báo: mưa vừa, mưa to; lượng mưa 30-60 mm.",
+        "dự báo: mưa vừa, mưa to; lượng mưa ba mươi đến sáu mươi mi li mét.",
+    ),
+    ("Ủy ban nhân dân xã Tân Hòa (huyện Phú Hòa cũ)", "ủy ban nhân dân xã Tân Hòa, huyện Phú Hòa cũ"),
+    ("Chỉ số UV ở mức 8-10", "chỉ số u vê ở mức tám đến mười"),
+    ("cơn bão số 5 năm 2025", "cơn bão số năm năm hai nghìn không trăm hai mươi lăm"),
+    (
+        "giảm 15.000-20.000 đồng/kg so với tuần trước",
+        "giảm mười lăm nghìn đến hai mươi nghìn đồng một ki lô gam so với tuần trước",
+    ),
+    ("xử phạt 25 trường hợp vi phạm nồng độ cồn", "xử phạt hai mươi lăm trường hợp vi phạm nồng độ cồn"),
+    (
+        "Số điện thoại trực ban: 069.2345.678",
+        "số điện thoại trực ban: không sáu chín, hai ba bốn năm, sáu bảy tám",
+    ),
+    (
+        "Thời gian phát sóng: 5h30 - 6h00 và 17h00 - 17h30",
+        "thời gian phát sóng: năm giờ ba mươi phút đến sáu giờ và mười bảy giờ đến mười bảy giờ ba mươi phút",
+    ),
+    ("Thông báo số 12/TB-UBND", "thông báo số mười hai của ủy ban nhân dân"),
+]
+
+
 # Every held-out group by name; bench/normalize_eval.py --held-out scores the same rows.
 HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "numbers": NUMBERS,
@@ -455,6 +499,7 @@ HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "bulletin_sentences": BULLETIN_SENTENCES,
     "more_bulletin_sentences": MORE_BULLETIN_SENTENCES,
     "security_health_farming_sentences": SECURITY_HEALTH_FARMING_SENTENCES,
+    "address_and_schedule_sentences": ADDRESS_AND_SCHEDULE_SENTENCES,
 }
 
 
@@ -504,7 +549,11 @@ def test_new_style_tone_marks_are_read_like_old_style() -> None:
 @pytest.mark.xfail(strict=True, reason="a syllable outside a known pair takes its most frequent spelling")
 @pytest.mark.parametrize(
     ("address", "spoken"),
-    [("baochinhphu.vn", "báo chính phủ chấm vê en"), ("baotintuc.vn", "báo tin tức chấm vê en")],
+    [
+        ("baochinhphu.vn", "báo chính phủ chấm vê en"),
+        ("baotintuc.vn", "báo tin tức chấm vê en"),
+        ("vanphong@tanthanh.gov.vn", "văn phòng a còng tân thành chấm gờ o vê chấm vê en"),
+    ],
 )
 def test_address_words_needing_more_than_pair_context(address: str, spoken: str) -> None:
     assert normalize_for_speech(address) == spoken
