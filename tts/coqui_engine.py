@@ -78,10 +78,11 @@ def _training_step(path: Path) -> int:
 
 def _config_language(config: dict[str, Any]) -> str | None:
     """ISO 639-3 code a Coqui config names: an XTTS's only language, VITS ``phoneme_language`` or dataset's."""
-    datasets = config.get("datasets") or [{}]
+    datasets = config.get("datasets")
+    dataset = datasets[0] if isinstance(datasets, list) and datasets and isinstance(datasets[0], dict) else {}
     languages = config.get("languages") if config.get("model") == "xtts" else None
     only = languages[0] if isinstance(languages, list) and len(languages) == 1 else None
-    code = only or config.get("phoneme_language") or (datasets[0] or {}).get("language")
+    code = only or config.get("phoneme_language") or dataset.get("language")
     if not code:
         return None
     code = str(code).lower().split("-")[0]
