@@ -156,10 +156,15 @@ def rule_times(line: str, _: Context) -> str:
     return _ONE_TIME.sub(_read_one_time, line)
 
 
+_TIME_CUES = ("lúc", "từ", "đến", "tới", "vào", "khoảng", "trước", "sau", "hồi")
+
+
 def _time_words(match: re.Match[str], i: int) -> str | None:
     sep, minutes, seconds = match[f"sep{i}"], match[f"m{i}"], match[f"s{i}"]
-    if sep in {":", "g"} and not minutes:
+    if sep == ":" and not minutes:
         return None
+    if sep == "g" and not minutes and not words_before(match, 1).endswith(_TIME_CUES):
+        return None  # "100g" is grams; "lúc 19g" is seven in the evening
     spoken = f"{read_number(match[f'h{i}'])} giờ"
     if minutes and (int(minutes) or seconds):
         spoken += f" {read_number(minutes)} phút"

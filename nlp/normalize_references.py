@@ -130,15 +130,20 @@ _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})
 _PHONE_CONTEXT = re.compile(
     r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
     r"(?:\s*(?:số|:|là|tới|đến|cho|ngay|theo|qua|miễn phí|cấp cứu|cứu hỏa|cứu hộ|cứu nạn|công an|cảnh sát)\b)*\s*:?\s*)"
-    r"(?P<num>\d{3,}(?:[ .]\d{2,4})*)(?![\w/]|[.,]\d)"
+    r"(?P<num>\d{3,}(?:[ .]\d{2,4})*(?:\s*(?:,|hoặc|và)\s*\d{3,}(?:[ .]\d{2,4})*)*)(?![\w/]|[.,]\d)"
 )
+_CONTEXT_NUMBER = re.compile(r"\d{3,}(?:[ .]\d{2,4})*")
 
 
 def rule_phones(line: str, _: Context) -> str:
     """Phone and hotline numbers, read digit by digit with a pause between groups."""
     line = _PHONE.sub(_read_phone_match, line)
     line = _HOTLINE.sub(_read_phone_match, line)
-    return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _read_phone(m["num"]), line)
+    return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _CONTEXT_NUMBER.sub(_read_context_number, m["num"]), line)
+
+
+def _read_context_number(match: re.Match[str]) -> str:
+    return _read_phone(match.group())
 
 
 def _read_phone_match(match: re.Match[str]) -> str:

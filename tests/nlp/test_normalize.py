@@ -595,6 +595,9 @@ def test_international_phone_prefix() -> None:
         ("(0233) 3871 115", "không hai ba ba, ba tám bảy một, một một năm"),
         ("1 500 000 đồng", "một triệu năm trăm nghìn đồng"),
         ("thôn 5 300 hộ", "thôn năm ba trăm hộ"),
+        ("gọi 113, 114 hoặc 115", "gọi một một ba, một một bốn hoặc một một năm"),
+        ("từ 7g đến 11g", "từ bảy giờ đến mười một giờ"),
+        ("nặng 100g", "nặng một trăm gam"),
     ],
 )
 def test_edge_cases_found_while_reading_real_plans(written: str, expected: str) -> None:
