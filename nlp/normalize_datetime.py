@@ -111,6 +111,9 @@ _DAY_WORDS = (
 )
 
 
+_HOUSE_WORDS = ("nhà", "hẻm", "ngõ", "ngách", "kiệt", "lô", "căn", "kiốt", "ki-ốt")
+
+
 def _counts_items(match: re.Match[str], after: str) -> bool:
     return _COUNTED.match(after) is not None and not words_before(match, 1).endswith(_DAY_WORDS)
 
@@ -123,7 +126,8 @@ def _read_one_date(match: re.Match[str]) -> str:
     fraction_cue = match["s1"] == "/" and not match["y1"] and cue
     if fraction_cue and int(match["d1"]) < int(match["m1"]):
         return spaced(f"{read_number(match['d1'])} phần {read_number(match['m1'])}")
-    if match["s1"] == "/" and not match["y1"] and _counts_items(match, after):
+    house_number = words_before(match, 1).endswith(_HOUSE_WORDS)
+    if match["s1"] == "/" and not match["y1"] and (house_number or _counts_items(match, after)):
         return spaced(f"{read_number(match['d1'])} trên {read_number(match['m1'])}")
     return spaced(_day_word(match) + _date_words(match["d1"], match["m1"], match["y1"]))
 

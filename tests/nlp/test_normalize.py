@@ -598,6 +598,8 @@ def test_international_phone_prefix() -> None:
         ("gọi 113, 114 hoặc 115", "gọi một một ba, một một bốn hoặc một một năm"),
         ("từ 7g đến 11g", "từ bảy giờ đến mười một giờ"),
         ("nặng 100g", "nặng một trăm gam"),
+        ("số nhà 12/3 đường Lê Lợi", "số nhà mười hai trên ba đường Lê Lợi"),
+        ("Q.1, Tp.HCM", "Quận một, thành phố Hồ Chí Minh"),
     ],
 )
 def test_edge_cases_found_while_reading_real_plans(written: str, expected: str) -> None:
