@@ -137,6 +137,7 @@ def rule_symbols(line: str, _: Context) -> str:
             line = line.replace(symbol, spoken)
     line = re.sub(r"\s+-+\s+|\s*-{2,}\s*", ", ", line)
     line = re.sub(r"[()\[\]{}]", ", ", line)
+    line = re.sub(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])", ", ", line)  # "xã/phường", "215 hộ/768 khẩu": a pause
     line = re.sub(r"(?<=\w)'(?=\w)", "\x00", line)
     line = re.sub(r"[\"'*•·_|\\^`/-]", " ", line).replace("\x00", "'")
     return line

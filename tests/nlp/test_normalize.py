@@ -480,6 +480,50 @@ ADDRESS_AND_SCHEDULE_SENTENCES = [
 ]
 
 
+FLOOD_AND_SERVICE_PARAGRAPHS = [
+    (
+        "Hồi 7h sáng nay 12/10, mực nước sông Kiến Giang tại cầu Mỹ Trung là 2,85 m, trên BĐ3 0,35 m.",
+        "hồi bảy giờ sáng nay ngày mười hai tháng mười, mực nước sông Kiến Giang tại cầu Mỹ Trung là hai phẩy tám mươi lăm mét, trên báo động ba không phẩy ba mươi lăm mét.",
+    ),
+    (
+        "Từ ngày 1-5/11/2025, Trạm Y tế tổ chức khám sàng lọc miễn phí cho người trên 60 tuổi.",
+        "từ ngày một đến ngày năm tháng mười một năm hai nghìn không trăm hai mươi lăm, trạm y tế tổ chức khám sàng lọc miễn phí cho người trên sáu mươi tuổi.",
+    ),
+    (
+        "Mức hỗ trợ: 2.000.000 đồng/hộ có nhà bị sập; 500.000 đồng/người bị thương.",
+        "mức hỗ trợ: hai triệu đồng một hộ có nhà bị sập; năm trăm nghìn đồng một người bị thương.",
+    ),
+    (
+        "Theo Thông tư 05/2025/TT-BNNMT, thời gian cách ly đàn vật nuôi là 21 ngày.",
+        "theo thông tư số năm năm hai nghìn không trăm hai mươi lăm của bộ nông nghiệp và môi trường, thời gian cách ly đàn vật nuôi là hai mươi mốt ngày.",
+    ),
+    (
+        "Đến 17h ngày 20/9, xã đã sơ tán 215 hộ/768 khẩu đến nơi an toàn.",
+        "đến mười bảy giờ ngày hai mươi tháng chín, xã đã sơ tán hai trăm mười lăm hộ, bảy trăm sáu mươi tám khẩu đến nơi an toàn.",
+    ),
+    (
+        "Bà con có thể nộp hồ sơ trực tuyến qua Cổng DVC quốc gia hoặc gọi tổng đài 1022.",
+        "bà con có thể nộp hồ sơ trực tuyến qua cổng dịch vụ công quốc gia hoặc gọi tổng đài một không hai hai.",
+    ),
+    (
+        "Giá lúa tươi IR 50404 từ 5.800-6.000 đồng/kg.",
+        "giá lúa tươi i rờ năm mươi nghìn bốn trăm linh bốn từ năm nghìn tám trăm đến sáu nghìn đồng một ki lô gam.",
+    ),
+    (
+        "Nhiệt độ ngày mai từ 18-21 độ, vùng núi có nơi dưới 10°C.",
+        "nhiệt độ ngày mai từ mười tám đến hai mươi mốt độ, vùng núi có nơi dưới mười độ xê.",
+    ),
+    (
+        "Kỳ họp thứ 5 HĐND xã khóa XXI, nhiệm kỳ 2021-2026 diễn ra trong 2 ngày 9-10/12.",
+        "kỳ họp thứ năm hội đồng nhân dân xã khóa hai mươi mốt, nhiệm kỳ hai nghìn không trăm hai mươi mốt đến hai nghìn không trăm hai mươi sáu diễn ra trong hai ngày chín đến ngày mười tháng mười hai.",
+    ),
+    (
+        "Tuyến QL1A qua xã bị ngập sâu 0,5-0,8 m từ Km 650 đến Km 652+300.",
+        "tuyến quốc lộ một a qua xã bị ngập sâu không phẩy năm đến không phẩy tám mét từ ki lô mét sáu trăm năm mươi đến ki lô mét sáu trăm năm mươi hai cộng ba trăm.",
+    ),
+]
+
+
 # Every held-out group by name; bench/normalize_eval.py --held-out scores the same rows.
 HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "numbers": NUMBERS,
@@ -500,6 +544,7 @@ HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "more_bulletin_sentences": MORE_BULLETIN_SENTENCES,
     "security_health_farming_sentences": SECURITY_HEALTH_FARMING_SENTENCES,
     "address_and_schedule_sentences": ADDRESS_AND_SCHEDULE_SENTENCES,
+    "flood_and_service_paragraphs": FLOOD_AND_SERVICE_PARAGRAPHS,
 }
 
 
