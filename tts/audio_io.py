@@ -52,6 +52,8 @@ def to_mono(samples: np.ndarray) -> np.ndarray:
     """Average the channels of a (channels, frames) array into one float32 channel."""
     if samples.ndim == 1:
         return samples.astype(np.float32, copy=False)
+    if samples.shape[0] == 1:
+        return samples[0].astype(np.float32, copy=False)
     return samples.mean(axis=0, dtype=np.float32)
 
 
@@ -64,7 +66,11 @@ def encode_mp3(samples: np.ndarray, sample_rate: int, bitrate_kbps: int, *, qual
 
     # LAME scales its input by 0.95 (measured: -0.446 dB at every rate and bitrate, decoded by FFmpeg
     # and by libsndfile/mpg123 alike): scale up so the decoded file carries the mastered level.
-    pcm = np.clip(np.round(samples * (32767.0 / LAME_INPUT_SCALE)), -32768, 32767).astype("<i2")
+    scaled = np.multiply(samples, np.float32(32767.0 / LAME_INPUT_SCALE), dtype=np.float32)
+    np.round(scaled, out=scaled)
+    np.clip(scaled, -32768, 32767, out=scaled)
+    pcm = scaled.astype("<i2")
+    del scaled
     encoder = lameenc.Encoder()
     encoder.set_bit_rate(bitrate_kbps)
     encoder.set_in_sample_rate(sample_rate)

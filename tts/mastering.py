@@ -17,7 +17,7 @@ from tts.errors import SpeechError
 # pyloudnorm gates 400 ms blocks; shorter audio is measured on itself repeated to this length.
 _MIN_LOUDNESS_SECONDS = 0.4
 _SILENT_LUFS = -70.0  # BS.1770 absolute gate: anything quieter is silence
-_LIMITER_MARGIN_DB = 1.2  # MP3 encoding raises true peaks by up to ~1 dB: limit below the profile's ceiling
+_LIMITER_MARGIN_DB = 1.4  # MP3 encoding raises true peaks by up to ~1.3 dB: limit below the profile's ceiling
 _LOUDNESS_TOLERANCE_LU = 0.15  # how close to target the gain/limiter loop stops
 
 
@@ -64,6 +64,58 @@ def _k_weighting(rate: int) -> np.ndarray:
     )
 
 
+def k_weighted_power(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Squared K-weighted signal (float32), the quantity BS.1770 averages over its gating blocks."""
+    weighted = signal.sosfilt(_k_weighting(rate).astype(np.float32), np.asarray(samples, dtype=np.float32))
+    np.square(weighted, out=weighted)
+    return weighted
+
+
+def _block_energies(power: np.ndarray, rate: int, weights: np.ndarray | None = None) -> np.ndarray:
+    """Mean power of each 400 ms block, blocks starting every 100 ms (pyloudnorm's block bounds).
+
+    With ``weights`` (a per-sample gain), the power is that of the signal scaled by it.
+    """
+    step = rate / 10
+    count = round((power.size / rate - _MIN_LOUDNESS_SECONDS) * 10) + 1
+    if step.is_integer():
+        step = int(step)
+        whole = min(power.size // step, count + 3)
+        rows = power[: whole * step].reshape(whole, step)
+        if weights is None:
+            sums = rows.sum(axis=1, dtype=np.float64)
+        else:
+            gains = weights[: whole * step].reshape(whole, step)
+            sums = np.einsum("ij,ij,ij->i", rows, gains, gains, dtype=np.float64)
+        sums = np.concatenate([sums, np.zeros(count + 3 - whole)])
+        if power.size > whole * step and whole < count + 3:  # the last, partial 100 ms step
+            tail = (
+                power[whole * step :]
+                if weights is None
+                else power[whole * step :] * weights[whole * step :] ** 2
+            )
+            sums[whole] = tail.sum(dtype=np.float64)
+        return (sums[:count] + sums[1 : count + 1] + sums[2 : count + 2] + sums[3 : count + 3]) / (4 * step)
+    scaled = power if weights is None else power * weights**2
+    energy = np.concatenate([[0.0], np.cumsum(scaled, dtype=np.float64)])
+    starts = (np.arange(count) * step).astype(np.int64)
+    ends = np.minimum(starts + int(_MIN_LOUDNESS_SECONDS * rate), power.size)
+    return (energy[ends] - energy[starts]) / (_MIN_LOUDNESS_SECONDS * rate)
+
+
+def gated_loudness(power: np.ndarray, rate: int, weights: np.ndarray | None = None) -> float:
+    """Integrated loudness (LUFS) from K-weighted power, with BS.1770's absolute and relative gates."""
+    z = _block_energies(power, rate, weights)
+    with np.errstate(divide="ignore"):
+        block_loudness = -0.691 + 10 * np.log10(z)
+    gated = z[block_loudness >= _SILENT_LUFS]
+    if gated.size == 0:
+        return -math.inf
+    relative_gate = -0.691 + 10 * math.log10(gated.mean()) - 10
+    kept = z[(block_loudness > relative_gate) & (block_loudness > _SILENT_LUFS)]
+    return -0.691 + 10 * math.log10(kept.mean()) if kept.size else -math.inf
+
+
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     """BS.1770-4 integrated loudness in LUFS; ``-inf`` for silence; clips shorter than 0.4 s are looped.
 
@@ -76,30 +128,7 @@ def integrated_loudness(samples: np.ndarray, rate: int) -> float:
     minimum = math.ceil(_MIN_LOUDNESS_SECONDS * rate) + 1
     if x.size < minimum:
         x = np.resize(x, minimum)  # repeats the clip: same mean-square energy, long enough for one block
-    weighted = signal.sosfilt(_k_weighting(rate).astype(np.float32), x)
-    np.square(weighted, out=weighted)
-    step = rate / 10  # blocks of 400 ms start every 100 ms
-    count = round((x.size / rate - _MIN_LOUDNESS_SECONDS) * 10) + 1
-    if step.is_integer():
-        step = int(step)
-        steps = np.zeros((count + 3) * step, dtype=np.float32)
-        used = min(len(steps), len(weighted))
-        steps[:used] = weighted[:used]
-        sums = steps.reshape(-1, step).sum(axis=1, dtype=np.float64)
-        z = (sums[:count] + sums[1 : count + 1] + sums[2 : count + 2] + sums[3 : count + 3]) / (4 * step)
-    else:  # rates that are not a multiple of 10 Hz: exact block bounds through a running sum
-        energy = np.concatenate([[0.0], np.cumsum(weighted, dtype=np.float64)])
-        starts = (np.arange(count) * step).astype(np.int64)
-        ends = np.minimum(starts + int(_MIN_LOUDNESS_SECONDS * rate), x.size)
-        z = (energy[ends] - energy[starts]) / (_MIN_LOUDNESS_SECONDS * rate)
-    with np.errstate(divide="ignore"):
-        block_loudness = -0.691 + 10 * np.log10(z)
-    gated = z[block_loudness >= _SILENT_LUFS]
-    if gated.size == 0:
-        return -math.inf
-    relative_gate = -0.691 + 10 * math.log10(gated.mean()) - 10
-    kept = z[(block_loudness > relative_gate) & (block_loudness > _SILENT_LUFS)]
-    return -0.691 + 10 * math.log10(kept.mean()) if kept.size else -math.inf
+    return gated_loudness(k_weighted_power(x, rate), rate)
 
 
 @lru_cache(maxsize=1)
@@ -166,17 +195,20 @@ def band_limit(samples: np.ndarray, rate: int, highpass_hz: float, lowpass_hz: f
     sos = signal.butter(4, highpass_hz, btype="highpass", fs=rate, output="sos")
     if lowpass_hz and lowpass_hz < rate / 2 * 0.95:
         sos = np.vstack([sos, signal.butter(4, lowpass_hz, btype="lowpass", fs=rate, output="sos")])
-    return signal.sosfilt(sos, samples).astype(np.float32)
+    return signal.sosfilt(sos.astype(np.float32), np.asarray(samples, dtype=np.float32))
 
 
 def _frame_levels_db(samples: np.ndarray, hop: int, window_frames: int) -> np.ndarray:
     """RMS level in dBFS of hop-sized frames, smoothed over ``window_frames`` frames."""
-    frames = math.ceil(len(samples) / hop)
-    padded = np.zeros(frames * hop, dtype=np.float32)
-    padded[: len(samples)] = samples
-    power = np.mean(np.square(padded.reshape(frames, hop), dtype=np.float64), axis=1)
+    x = np.asarray(samples, dtype=np.float32)
+    whole = len(x) // hop
+    frames = x[: whole * hop].reshape(whole, hop)
+    power = np.einsum("ij,ij->i", frames, frames) / hop  # no squared copy of the whole signal
+    if whole * hop < len(x):
+        tail = x[whole * hop :]
+        power = np.append(power, np.dot(tail, tail) / hop)
     if window_frames > 1:
-        power = uniform_filter1d(power, size=window_frames, mode="nearest")
+        power = uniform_filter1d(power.astype(np.float64), size=window_frames, mode="nearest")
     return 10 * np.log10(power + 1e-12)
 
 
@@ -223,30 +255,39 @@ def compress(samples: np.ndarray, rate: int, profile: MasteringProfile) -> np.nd
         coeff = attack if target > current else release
         current = coeff * current + (1 - coeff) * target
         smoothed[i] = current
+    # Per-sample gain: each frame's value held for its 5 ms, then a moving average over one frame turns the
+    # steps into straight ramps between frame centres (linear interpolation without a float64 temporary).
     gains = np.power(10.0, -smoothed / 20).astype(np.float32)
-    centres = np.arange(len(gains), dtype=np.float32) * hop + hop / 2
-    gain = np.interp(np.arange(len(samples), dtype=np.float32), centres, gains).astype(np.float32)
+    gain = uniform_filter1d(np.repeat(gains, hop)[: len(samples)], size=hop, mode="nearest")
     gain *= samples
     return gain
 
 
-def limit_true_peak(samples: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray:
-    """Look-ahead limiter on the 4x oversampled peak: the gain ramps down before a peak and back after it."""
-    ceiling = 10 ** (ceiling_dbtp / 20)
-    peaks = _true_peak_envelope(samples, ceiling / 2)
-    needed = np.minimum(1.0, ceiling / np.maximum(peaks, 1e-9)).astype(np.float32)
+def _block_minima(values: np.ndarray, block: int) -> np.ndarray:
+    """The smallest value of every ``block`` consecutive values (the last block may be shorter)."""
+    whole = len(values) // block
+    minima = values[: whole * block].reshape(whole, block).min(axis=1)
+    return np.append(minima, values[whole * block :].min()) if whole * block < len(values) else minima
+
+
+def limiter_gain(peaks: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray | None:
+    """Per-sample gain that keeps a true-peak envelope under the ceiling, with look-ahead and release ramps.
+
+    ``None`` when no sample needs limiting. Gains are taken per 32-sample block (the block's smallest need),
+    held for 5 ms either side, then smoothed over 5 ms: a moving average no wider than the hold keeps
+    every sample at or below the gain it needs.
+    """
+    ceiling = np.float32(10 ** (ceiling_dbtp / 20))
+    needed = np.maximum(peaks, np.float32(1e-9), dtype=np.float32)
+    np.divide(ceiling, needed, out=needed)
+    np.minimum(needed, 1.0, out=needed)
     if needed.min() >= 1.0:
-        return samples
-    # Gain per 32-sample block (the block's smallest need), held for 5 ms either side, then smoothed over
-    # 5 ms: a moving average no wider than the hold keeps every sample at or below the gain it needs.
+        return None
     block = 32
-    blocks = math.ceil(len(needed) / block)
-    padded = np.ones(blocks * block, dtype=np.float32)
-    padded[: len(needed)] = needed
     radius = max(1, round(0.005 * rate / block))
-    held = minimum_filter1d(padded.reshape(blocks, block).min(axis=1), size=2 * radius + 3)
-    gain = np.repeat(held, block)[: len(needed)]
-    return (samples * uniform_filter1d(gain, size=radius * block, mode="nearest")).astype(np.float32)
+    held = minimum_filter1d(_block_minima(needed, block), size=2 * radius + 3)
+    del needed
+    return uniform_filter1d(np.repeat(held, block)[: len(peaks)], size=radius * block, mode="nearest")
 
 
 def apply_gain_db(samples: np.ndarray, gain_db: float) -> np.ndarray:
@@ -262,32 +303,50 @@ def normalize_loudness(samples: np.ndarray, rate: int, target_lufs: float) -> np
 
 def meet_targets(
     samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbtp: float
-) -> tuple[np.ndarray, float, float]:
-    """Find the gain that, followed by the true-peak limiter, meets the loudness target: (audio, LUFS, dBTP)."""
-    loudness = integrated_loudness(samples, rate)
+) -> tuple[np.ndarray, float]:
+    """Find the gain that, followed by the true-peak limiter, meets the loudness target: (audio, LUFS estimate).
+
+    Gain is linear, so the true-peak envelope and the K-weighted power are computed once; each try scales
+    them, derives the limiter's gain curve and estimates the loudness from the power weighted by that
+    curve (the limiter's gain moves slowly next to the audio). The caller measures the encoded result.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    if x.size <= math.ceil(_MIN_LOUDNESS_SECONDS * rate):
+        x = np.concatenate([x, np.zeros(math.ceil(_MIN_LOUDNESS_SECONDS * rate) + 1 - x.size, np.float32)])
+        power = k_weighted_power(np.resize(samples, x.size), rate)  # short clips are measured looped
+    else:
+        power = k_weighted_power(x, rate)
+    loudness = gated_loudness(power, rate)
     if not math.isfinite(loudness):
         raise SpeechError("The audio is silent.", "Âm thanh không có tiếng.")
-    gain = target_lufs - loudness
-    tried: list[tuple[float, float]] = []  # (gain, loudness after limiting)
-    for _ in range(6):
-        out = limit_true_peak(apply_gain_db(samples, gain), rate, ceiling_dbtp)
-        loudness = integrated_loudness(out, rate)
-        tried.append((gain, loudness))
-        error = target_lufs - loudness
-        if abs(error) <= _LOUDNESS_TOLERANCE_LU:
-            break
-        if (
-            len(tried) >= 2 and tried[-1][1] != tried[-2][1]
-        ):  # secant step: limiting makes gain less effective
-            slope = (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])
-            gain += error / min(max(slope, 0.2), 1.0)
+    start = target_lufs - loudness
+    most = start + 12.0  # the limiter never needs more than 12 dB of extra gain to reach the target
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    envelope = _true_peak_envelope(x, ceiling / 10 ** (most / 20) / 2)
+    gain_db, tried = start, []
+    for _ in range(10):
+        scale = np.float32(10 ** (gain_db / 20))
+        curve = limiter_gain(envelope * scale, rate, ceiling_dbtp)
+        if curve is None:
+            loudness = gated_loudness(power, rate) + gain_db
         else:
-            gain += error * 1.2
-    peak = true_peak_dbtp(out)
-    if peak > ceiling_dbtp + 0.05:  # the limiter's ramps left an overshoot: trade a little loudness
-        out = apply_gain_db(out, ceiling_dbtp - peak)
-        loudness, peak = integrated_loudness(out, rate), true_peak_dbtp(out)
-    return out, loudness, peak
+            curve *= scale
+            loudness = gated_loudness(power, rate, curve)
+        tried.append((gain_db, loudness))
+        error = target_lufs - loudness
+        if abs(error) <= _LOUDNESS_TOLERANCE_LU / 2:
+            break
+        if len(tried) >= 2 and tried[-1][1] != tried[-2][1]:  # secant: limiting makes gain less effective
+            slope = (tried[-1][1] - tried[-2][1]) / (tried[-1][0] - tried[-2][0])
+            gain_db += error / min(max(slope, 0.1), 1.0)
+        else:
+            gain_db += error * 1.5
+        gain_db = min(gain_db, most)
+    if curve is None:
+        return apply_gain_db(samples, gain_db), loudness
+    curve = curve[: len(samples)]
+    curve *= samples
+    return curve, loudness
 
 
 def measure_mp3(mp3: bytes) -> tuple[float, float]:
@@ -303,17 +362,26 @@ def encode_to_targets(
     """MP3 whose decoded audio meets the profile's loudness and true-peak targets: (mp3, audio, LUFS, dBTP).
 
     The encoder adds its own overshoot (up to ~1 dB at 64 kbit/s), so the limiter works below the ceiling;
-    the MP3 is then decoded and measured, and if a peak still went over, the audio is turned down by the
-    excess and encoded again (the loudness stays within tolerance: the excess is a few tenths of a dB).
+    the MP3 is then decoded and measured. If a peak went over or the loudness drifted, the audio is turned
+    down or up when that is enough, else limited again to a lower ceiling; then encoded again.
     """
-    out, _, _ = meet_targets(samples, rate, profile.target_lufs, profile.true_peak_dbtp - _LIMITER_MARGIN_DB)
-    for _ in range(3):
+    ceiling = profile.true_peak_dbtp - _LIMITER_MARGIN_DB
+    target = profile.target_lufs
+    out, _ = meet_targets(samples, rate, target, ceiling)
+    for _ in range(4):
         mp3 = encode_mp3(out, rate, profile.mp3_bitrate_kbps)
         loudness, peak = measure_mp3(mp3)
         excess = peak - (profile.true_peak_dbtp - 0.02)
-        if excess <= 0:
+        error = profile.target_lufs - loudness
+        if excess <= 0 and abs(error) <= _LOUDNESS_TOLERANCE_LU * 2:
             break
-        out = apply_gain_db(out, -(excess + 0.05))
+        shift = min(error, -excess - 0.05)  # toward the target loudness, never pushing a peak over
+        if abs(profile.target_lufs - (loudness + shift)) <= _LOUDNESS_TOLERANCE_LU * 2:
+            out = apply_gain_db(out, shift)  # a plain gain change is enough
+        else:
+            ceiling -= max(excess, 0.0) + 0.1
+            target += error
+            out, _ = meet_targets(samples, rate, target, ceiling)
     return mp3, out, loudness, peak
 
 

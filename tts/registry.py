@@ -18,7 +18,9 @@ __all__ = [
     "get_voice",
     "list_engines",
     "list_voices",
+    "load_voice",
     "register_engine",
+    "voice_info",
     "voices_for_language",
 ]
 
@@ -146,13 +148,17 @@ def _find_voice(name: str, models_dir: Path | None) -> VoiceInfo:
 
 def get_voice(name: str, models_dir: Path | None = None) -> Voice:
     """Load the voice called ``name`` (built-in or a model under ``models_dir``)."""
-    info = _find_voice(name, models_dir)
+    return load_voice(_find_voice(name, models_dir))
+
+
+def load_voice(info: VoiceInfo) -> Voice:
+    """Load a listed voice; one that cannot run here raises EngineUnavailable with the reason."""
     if not info.available:
         from tts.errors import EngineUnavailable
 
         raise EngineUnavailable(
-            f"Voice {name!r} cannot run here: {info.reason}.",
-            f"Giọng {name!r} chưa dùng được trên máy này: {info.reason}.",
+            f"Voice {info.name!r} cannot run here: {info.reason}.",
+            f"Giọng {info.name!r} chưa dùng được trên máy này: {info.reason}.",
         )
     return get_engine(info.engine).load(info)
 

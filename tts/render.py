@@ -206,6 +206,11 @@ def _voice_info(voice: str | VoiceInfo | Voice, models_dir: Path | None) -> Voic
 # --- rendering -------------------------------------------------------------------------------------
 
 
+def _vi_number(value: int) -> str:
+    """20000 -> "20.000" (Vietnamese groups thousands with dots)."""
+    return f"{value:,}".replace(",", ".")
+
+
 def check_text(text: str) -> str:
     """The text stripped; empty or over-long text raises a SpeechError saying what to do."""
     stripped = text.strip() if isinstance(text, str) else ""
@@ -215,18 +220,27 @@ def check_text(text: str) -> str:
         raise SpeechTextTooLong(
             f"The text has {len(stripped):,} characters; at most {MAX_TEXT_CHARS:,} can be read in one "
             "bulletin. Shorten or summarize it, or split it into several bulletins.",
-            f"Văn bản có {len(stripped):,} ký tự; mỗi bản tin đọc tối đa {MAX_TEXT_CHARS:,} ký tự. "
+            f"Văn bản có {_vi_number(len(stripped))} ký tự; mỗi bản tin đọc tối đa {_vi_number(MAX_TEXT_CHARS)} ký tự. "
             "Hãy rút gọn, tóm tắt hoặc chia thành nhiều bản tin.",
         )
     return stripped
 
 
 @lru_cache(maxsize=4)
-def _loaded_voice(name: str, models_dir: Path | None) -> Voice:
-    """Voices stay loaded between renders (a neural model takes a while to load)."""
-    from tts.registry import get_voice
+def _cached_voice(info: VoiceInfo, model_identity: str) -> Voice:
+    """Voices stay loaded between renders (a neural model takes a while to load) until their files change.
 
-    return get_voice(name, models_dir)
+    ``model_identity`` is only part of the cache key: new weights under the same name load afresh.
+    """
+    from tts.registry import load_voice
+
+    return load_voice(info)
+
+
+def _loaded_voice(name: str, models_dir: Path | None) -> Voice:
+    """The voice called ``name``, reloaded when its model files changed since it was last loaded."""
+    info = _voice_info(name, models_dir)
+    return _cached_voice(info, _model_identity(info))
 
 
 def _synthesize(

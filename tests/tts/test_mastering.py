@@ -11,7 +11,7 @@ import pytest
 
 import tts
 from tts.config import PROFILES, MasteringProfile
-from tts.mastering import integrated_loudness, master, true_peak_dbtp
+from tts.mastering import integrated_loudness, master, resample, true_peak_dbtp
 
 from .conftest import SAMPLE_SENTENCE, decode, espeak_samples, measure
 
@@ -107,10 +107,12 @@ def test_silent_audio_is_refused() -> None:
         master(np.zeros(22050 * 2, np.float32), 22050)
 
 
-def test_loudness_agrees_with_pyloudnorm() -> None:
+@pytest.mark.parametrize("rate", [22050, 16000, 44100, 11025])
+def test_loudness_agrees_with_pyloudnorm(rate: int) -> None:
     import pyloudnorm
 
-    speech, rate = espeak_samples()
+    speech, speech_rate = espeak_samples()
+    speech = resample(speech, speech_rate, rate)
     expected = pyloudnorm.Meter(rate).integrated_loudness(speech.astype(np.float64))
     assert integrated_loudness(speech, rate) == pytest.approx(expected, abs=0.01)
 
