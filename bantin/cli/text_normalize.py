@@ -26,7 +26,8 @@ def _read_abbreviations(path: Path) -> dict[str, str]:
             f"cannot read the abbreviations file {path} ({exc.__class__.__name__}). Check the path and UTF-8 encoding.",
         ) from None
     table = load_abbreviations(content)
-    if content.strip() and not table:
+    entries = [line for line in content.splitlines() if line.strip() and not line.lstrip().startswith("#")]
+    if entries and not table:
         raise _fail(
             f"tệp {path} không có dòng nào dạng 'viết tắt<TAB>cách đọc'.",
             f"{path} has no line of the form 'abbreviation<TAB>spoken form'.",

@@ -51,3 +51,11 @@ def test_missing_abbreviations_file_is_a_bilingual_error_with_exit_code_2(tmp_pa
     assert result.exit_code == 2
     assert "Lỗi:" in result.output and "Error:" in result.output
     assert "Traceback" not in result.output
+
+
+def test_abbreviations_file_without_any_tab_separated_line_is_rejected(tmp_path: Path) -> None:
+    table = tmp_path / "bad.tsv"
+    table.write_text("HTXNN hợp tác xã nông nghiệp\n", encoding="utf-8")
+    result = runner.invoke(app, ["normalize", "--abbreviations", str(table), "HTXNN"])
+    assert result.exit_code == 2
+    assert "abbreviation<TAB>spoken form" in result.output
