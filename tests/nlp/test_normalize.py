@@ -524,6 +524,53 @@ FLOOD_AND_SERVICE_PARAGRAPHS = [
 ]
 
 
+CONVENTION_VARIANTS = [
+    ("ĐT.605", "đường tỉnh sáu trăm linh năm"),
+    ("Km 5+200", "ki lô mét năm cộng hai trăm"),
+    ("quý II/2026", "quý hai năm hai nghìn không trăm hai mươi sáu"),
+    ("0905 123 456", "không chín không năm, một hai ba, bốn năm sáu"),
+    ("gọi 114", "gọi một một bốn"),
+    ("lần thứ 1", "lần thứ nhất"),
+    ("thứ 7", "thứ bảy"),
+    ("COVID-19", "cô vít mười chín"),
+    ("TP. Đà Nẵng", "thành phố Đà Nẵng"),
+    ("Q. 3", "quận ba"),
+    ("TT. Ái Tử", "thị trấn Ái Tử"),
+    ("Công văn số 56/SYT-NV", "công văn số năm mươi sáu của sở y tế"),
+    (
+        "Nghị quyết số 02/2024/NQ-HĐND",
+        "nghị quyết số hai năm hai nghìn không trăm hai mươi tư của hội đồng nhân dân",
+    ),
+    ("1.000.005 đồng", "một triệu không trăm linh năm đồng"),
+    ("2.010 hộ", "hai nghìn không trăm mười hộ"),
+    ("1,05 ha", "một phẩy không năm héc ta"),
+    ("0,25%", "không phẩy hai mươi lăm phần trăm"),
+    ("1.200.000đ", "một triệu hai trăm nghìn đồng"),
+    ("3.000 USD", "ba nghìn đô la Mỹ"),
+    ("10 triệu đồng/ha", "mười triệu đồng một héc ta"),
+    ("ngày 09/02/2026", "ngày chín tháng hai năm hai nghìn không trăm hai mươi sáu"),
+    ("04/4/2026", "ngày bốn tháng tư năm hai nghìn không trăm hai mươi sáu"),
+    ("tháng 1/2026", "tháng một năm hai nghìn không trăm hai mươi sáu"),
+    ("18h45", "mười tám giờ bốn mươi lăm phút"),
+    ("9:05", "chín giờ năm phút"),
+    ("45 phút", "bốn mươi lăm phút"),
+    ("20-25 m", "hai mươi đến hai mươi lăm mét"),
+    ("-4°C", "âm bốn độ xê"),
+    ("1.200 km²", "một nghìn hai trăm ki lô mét vuông"),
+    ("60 km/h", "sáu mươi ki lô mét trên giờ"),
+    ("UBND tỉnh", "ủy ban nhân dân tỉnh"),
+    ("Đoàn ĐBQH tỉnh", "đoàn đại biểu quốc hội tỉnh"),
+    ("hội viên HND", "hội viên hội nông dân"),
+    ("cứu hộ, CNCH", "cứu hộ, cứu nạn cứu hộ"),
+    ("hoidap@tuyenquang.gov.vn", "hỏi đáp a còng tuyên quang chấm gờ o vê chấm vê en"),
+    ("khóa XIV", "khóa mười bốn"),
+    ("thế kỷ XX", "thế kỷ hai mươi"),
+    ("lần thứ 14", "lần thứ mười bốn"),
+    ("cúm A/H1N1", "cúm a hát một en một"),
+    ("H5N8", "hát năm en tám"),
+]
+
+
 # Every held-out group by name; bench/normalize_eval.py --held-out scores the same rows.
 HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "numbers": NUMBERS,
@@ -545,6 +592,7 @@ HELD_OUT_GROUPS: dict[str, list[tuple[str, str]]] = {
     "security_health_farming_sentences": SECURITY_HEALTH_FARMING_SENTENCES,
     "address_and_schedule_sentences": ADDRESS_AND_SCHEDULE_SENTENCES,
     "flood_and_service_paragraphs": FLOOD_AND_SERVICE_PARAGRAPHS,
+    "convention_variants": CONVENTION_VARIANTS,
 }
 
 
