@@ -125,6 +125,8 @@ _SYMBOLS = {
     "≈": " khoảng ", "≥": " lớn hơn hoặc bằng ", "≤": " nhỏ hơn hoặc bằng ", ">": " lớn hơn ",
     "<": " nhỏ hơn ", "±": " cộng trừ ", "×": " nhân ", "÷": " chia ", "°": " độ ", "%": " phần trăm ",
     "‰": " phần nghìn ", "$": " đô la ", "€": " ơ rô ", "²": " vuông ", "³": " khối ", "№": " số ",
+    "½": " một phần hai ", "⅓": " một phần ba ", "¼": " một phần tư ", "¾": " ba phần tư ", "⅔": " hai phần ba ",
+    "→": " sang ", "⇒": " sang ", "©": " ", "®": " ", "™": " ",
 }  # fmt: skip
 
 
