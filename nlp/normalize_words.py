@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import cache
 
 from nlp.normalize_common import Context, spaced
 from nlp.normalize_data import packaged_mapping
@@ -58,10 +59,9 @@ def rule_abbreviations(line: str, context: Context) -> str:
 
 def _read_abbreviation(match: re.Match[str], context: Context) -> str:
     abbr = match["abbr"]
-    if _DOTTED_INITIALS.fullmatch(abbr) and not re.match(
-        r"\s*[A-ZĐÂĂÊÔƠƯÁÀẢÃẠ0-9]", match.string[match.end() :]
-    ):
-        return match.group()
+    following = match.string[match.end() :].lstrip()[:1]
+    if _DOTTED_INITIALS.fullmatch(abbr) and not (following.isupper() or following.isdigit()):
+        return match.group()  # "P." is "phường" only before a name or a number
     parts = _split_abbreviation(abbr, context)
     if len(parts) == 2 and parts[0] in context.doc_types:
         spoken = f"{context.doc_types[parts[0]]} của {read_issuer(parts[1], context)}"
@@ -107,7 +107,12 @@ def _split_abbreviation(abbr: str, context: Context) -> list[str]:
 
 
 def _keys_by_length(context: Context) -> list[str]:
-    return sorted(context.abbreviations, key=len, reverse=True)
+    return _longest_keys_first(tuple(context.abbreviations))
+
+
+@cache
+def _longest_keys_first(keys: tuple[str, ...]) -> list[str]:
+    return sorted(keys, key=len, reverse=True)
 
 
 def _read_capitals(match: re.Match[str]) -> str:
