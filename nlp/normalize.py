@@ -6,8 +6,8 @@ Rules run in a fixed order (``nlp.normalize_rules.RULES``), most specific first,
 matches into words so later rules never see them again; a last pass reads any digit left. The rules
 live in ``normalize_references`` (addresses, legal document numbers, roads, phones),
 ``normalize_datetime``, ``normalize_quantities`` (Roman numerals, ordinals, units, ranges, numbers)
-and ``normalize_words`` (codes, abbreviations, symbols); numbers are read by ``nlp.numbers``. Paragraph breaks and the
-punctuation that marks a pause (. , ; : ! ?) are kept.
+and ``normalize_words`` (codes, abbreviations, symbols); numbers are read by ``nlp.numbers``.
+Paragraph breaks and the punctuation that marks a pause (. , ; : ! ?) are kept.
 """
 
 from __future__ import annotations
@@ -36,8 +36,10 @@ def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None =
     """Return the spoken form of ``text``: no digits, abbreviations expanded, paragraphs kept."""
     context = _context(tuple(sorted((abbreviations or {}).items())))
     paragraphs = ascii_digits(clean_text(text)).split("\n\n")
-    spoken = ("\n".join(normalize_line(line, context) for line in p.split("\n")) for p in paragraphs)
-    return "\n\n".join(p for p in spoken if p.strip())
+    spoken = ([normalize_line(line, context) for line in p.split("\n")] for p in paragraphs)
+    return "\n\n".join(
+        text for lines in spoken if (text := "\n".join(line for line in lines if line.strip()))
+    )
 
 
 def ascii_digits(text: str) -> str:

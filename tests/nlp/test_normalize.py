@@ -606,6 +606,10 @@ def test_paragraph_breaks_and_pause_punctuation_are_kept() -> None:
     assert spoken == "Kính thưa bà con!\n\nNgày năm tháng sáu, xã tiêm vắc xin.\nĐề nghị chấp hành."
 
 
+def test_a_line_left_empty_does_not_turn_into_a_paragraph_break() -> None:
+    assert normalize_for_speech("Dòng một\n😀\nDòng hai") == "Dòng một\nDòng hai"
+
+
 def test_abbreviation_in_brackets_after_its_expansion_is_read_once() -> None:
     spoken = normalize_for_speech("Bảo hiểm y tế (BHYT) bắt buộc")
     assert spoken_key(spoken) == "bảo hiểm y tế bắt buộc"
