@@ -97,12 +97,23 @@ def clean_text(text: str) -> str:
         text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     text = unicodedata.normalize("NFC", text.translate(_TRANSLATION))
-    text = _EMOJI.sub("", text)
-    invisible = {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
-    if invisible:
-        text = text.translate(dict.fromkeys(map(ord, invisible)))
+    text = _drop_unreadable(text)
     text = _old_style_tones(text)
     return _tidy_whitespace(text)
+
+
+def _drop_unreadable(text: str) -> str:
+    """Remove emoji and invisible characters; a line that held only those goes entirely."""
+    invisible = {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
+    table = dict.fromkeys(map(ord, invisible))
+    if not invisible and not _EMOJI.search(text):
+        return text
+    lines = []
+    for line in text.split("\n"):
+        kept = _EMOJI.sub("", line).translate(table)
+        if kept.strip() or not line.strip():
+            lines.append(kept)
+    return "\n".join(lines)
 
 
 def _strip_html(text: str) -> str:

@@ -64,6 +64,10 @@ def test_emoji_are_removed_and_meaningful_symbols_kept() -> None:
     assert clean_text("Cảnh báo ⚠️ bão 🌀 25°C, 50 m², 5% 👍🏽") == "Cảnh báo bão 25°C, 50 m², 5%"
 
 
+def test_a_line_of_only_emoji_disappears_without_leaving_a_paragraph_break() -> None:
+    assert clean_text("Dòng một\n🌀🌀\nDòng hai\n\nĐoạn hai") == "Dòng một\nDòng hai\n\nĐoạn hai"
+
+
 def test_odd_spaces_quotes_dashes_and_ellipsis_are_normalized() -> None:
     text = "«Chiến dịch»\u00a0“Xanh”\u2003– ‘sạch’ — 5−7 ngày…"
     assert clean_text(text) == '"Chiến dịch" "Xanh" - \'sạch\' - 5-7 ngày...'
