@@ -16,6 +16,12 @@ def _undecodable(reason: str) -> AudioRejected:
     )
 
 
+def _planes(frame) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """A planar float frame as a (channels, samples) array, read straight from its buffers."""
+    count = frame.samples
+    return np.stack([np.frombuffer(plane, dtype=np.float32, count=count) for plane in frame.planes])
+
+
 def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
     """Float32 samples shaped (channels, frames) and the sample rate of an encoded audio file."""
     import av
@@ -32,7 +38,7 @@ def decode_audio(data: bytes) -> tuple[np.ndarray, int]:
             to_float = av.AudioResampler(format="fltp")
             for frame in container.decode(stream):
                 if frame.format.name == "fltp":  # MP3, AAC, Opus and Vorbis decode to this already
-                    blocks.append(frame.to_ndarray())
+                    blocks.append(_planes(frame))
                     continue
                 blocks.extend(converted.to_ndarray() for converted in to_float.resample(frame))
             rate = stream.rate or stream.codec_context.sample_rate

@@ -26,7 +26,7 @@ MAX_CHUNK_CHARS = 300
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
 _SENTENCE_END = re.compile(r"[.!?;:…]+[\"'”’»)\]]*\s+")
 # Abbreviations that end in "." before a capitalised name: "TP. Huế", "TS. Lan", "Q. Ba Đình".
-_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-ZĐ]{1,4}|Th[SS]|Th\.S|Ths|GS\.TS|PGS\.TS)\.$")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:[A-ZĐ]{1,4}|ThS|Ths|GS\.TS|PGS\.TS)\.$")
 
 
 @dataclass(frozen=True)
@@ -90,19 +90,20 @@ def split_sentences(paragraph: str) -> list[str]:
 
 
 def split_long(sentence: str, limit: int = MAX_CHUNK_CHARS) -> list[str]:
-    """A sentence cut at commas, then at spaces, into pieces of at most ``limit`` characters."""
+    """A sentence cut at commas (clauses packed together), else at spaces, into pieces of at most ``limit``."""
     if len(sentence) <= limit:
         return [sentence]
+    clauses = re.split(r"(?<=[,;])\s+", sentence)
+    parts = [word for clause in clauses for word in (clause.split() if len(clause) > limit else [clause])]
     pieces: list[str] = []
     current = ""
-    for part in re.split(r"(?<=[,，])\s+|\s+", sentence):
+    for part in parts:
         if current and len(current) + 1 + len(part) > limit:
             pieces.append(current)
             current = part
         else:
             current = f"{current} {part}" if current else part
-    if current:
-        pieces.append(current)
+    pieces.append(current)
     return [p[i : i + limit] for p in pieces for i in range(0, len(p), limit)]
 
 

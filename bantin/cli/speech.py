@@ -124,6 +124,7 @@ def speak_command(
     from nlp import normalize_for_speech
     from tts.config import SynthesisConfig
     from tts.errors import SpeechError
+    from tts.registry import voice_info
     from tts.render import render_speech
 
     settings = load_settings()
@@ -137,7 +138,8 @@ def speak_command(
             config=SynthesisConfig(speed=speed),
             profile=profile,
             models_dir=directory,
-            normalize=normalize_for_speech,
+            # The spoken-form rules are Vietnamese: other languages are read as written.
+            normalize=normalize_for_speech if voice_info(chosen, directory).language == "vie" else None,
         )
     except SpeechError as exc:
         fail(exc)

@@ -62,10 +62,11 @@ def store() -> DictStore:
 
 @pytest.fixture(scope="session")
 def vits_models_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A models directory holding one tiny random transformers VITS voice, ``vits-tiny-vie``."""
+    """A models directory with two tiny random transformers VITS voices, ``vits-tiny-vie`` and ``vits-tiny-khm``."""
     pytest.importorskip("transformers")
     from tts.tiny_vits import build_tiny_vits
 
     models_dir = tmp_path_factory.mktemp("tts-models")
     build_tiny_vits(models_dir / "tiny-vie", language="vie", licence="CC-BY-NC-4.0")
+    build_tiny_vits(models_dir / "tiny-khm", language="khm", licence="CC-BY-NC-4.0", seed=1)
     return models_dir

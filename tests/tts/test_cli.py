@@ -82,6 +82,22 @@ def test_speak_reads_a_bulletin_file_with_a_chosen_voice_and_profile(tmp_path: P
     assert decode(out.read_bytes())[1] == 44100
 
 
+def test_speak_picks_a_voice_for_the_language_from_local_models(
+    monkeypatch: pytest.MonkeyPatch, vits_models_dir: Path, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("BANTIN_TTS_MODELS_DIR", str(vits_models_dir))
+    out = tmp_path / "khm.mp3"
+    result = runner.invoke(app, ["speak", "sala khum thnak", "--language", "khm", "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert (payload["voice"], payload["language"], payload["licence"]) == (
+        "vits-tiny-khm",
+        "khm",
+        "CC-BY-NC-4.0",
+    )
+    assert decode(out.read_bytes())[1] == 22050
+
+
 def test_speak_reads_abbreviations_in_full(tmp_path: Path) -> None:
     written, spelled = tmp_path / "written.mp3", tmp_path / "spelled.mp3"
     assert runner.invoke(app, ["speak", "UBND xã, UBND tỉnh.", "-o", str(written)]).exit_code == 0

@@ -9,7 +9,7 @@ import pytest
 import tts
 from tts.config import MAX_TEXT_CHARS, SynthesisConfig
 from tts.engine import AudioChunk, Voice
-from tts.render import speech_segments, split_sentences
+from tts.render import MAX_CHUNK_CHARS, speech_segments, split_long, split_sentences
 
 A = "Chiều nay trời có mưa to."
 B = "Bà con chú ý giữ an toàn."
@@ -43,6 +43,17 @@ def test_sentences_split_on_end_punctuation_before_a_capital_letter() -> None:
 def test_numbers_abbreviations_and_lowercase_continuations_stay_whole() -> None:
     text = "Bệnh viện Nhi đồng TP. Cần Thơ nhận 1.500 liều, tỷ lệ 35,7% tăng. vẫn tiếp tục."
     assert split_sentences(text) == [text]
+
+
+def test_very_long_sentences_are_cut_at_commas_first() -> None:
+    clause = "bà con thôn Đông chú ý nghe thông báo của xã về lịch tiêm phòng cho đàn gia súc"
+    sentence = ", ".join([clause] * 12) + "."
+    pieces = split_long(sentence)
+    assert len(pieces) > 1 and all(len(p) <= MAX_CHUNK_CHARS for p in pieces)
+    assert all(p.endswith(",") for p in pieces[:-1])
+    assert " ".join(pieces) == sentence
+    unbroken = "a" * (MAX_CHUNK_CHARS * 2 + 5)
+    assert [len(p) for p in split_long(unbroken)] == [MAX_CHUNK_CHARS, MAX_CHUNK_CHARS, 5]
 
 
 def test_paragraph_ends_are_marked() -> None:
