@@ -90,3 +90,16 @@ def test_broken_model_directory_is_reported_not_crashed(tmp_path: Path) -> None:
     with pytest.raises(tts.EngineUnavailable) as caught:
         tts.get_voice("vits-broken", tmp_path)
     assert str(broken) in caught.value.message_en
+
+
+def test_faster_speed_gives_shorter_vits_speech(vits_models_dir: Path) -> None:
+    import torch
+
+    voice = tts.get_voice("vits-tiny-vie", vits_models_dir)
+    lengths = []
+    for speed in (1.0, 2.0):
+        torch.manual_seed(0)
+        lengths.append(
+            sum(len(c.samples) for c in voice.synthesize(SAMPLE_SENTENCE, SynthesisConfig(speed=speed)))
+        )
+    assert lengths[1] < 0.75 * lengths[0]
