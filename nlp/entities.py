@@ -13,18 +13,18 @@ TIME = "TIME"
 AMOUNT = "AMOUNT"
 DOC_NUMBER = "DOC_NUMBER"
 PHONE = "PHONE"
+DURATION = "DURATION"
 NUMBER = "NUMBER"
 
 # Labels in priority order: when two rules overlap, the longer span wins, then the earlier label.
-LABELS = (DOC_NUMBER, DATE, TIME, PHONE, AMOUNT, PLACE, NUMBER)
+LABELS = (DOC_NUMBER, DATE, TIME, PHONE, AMOUNT, DURATION, PLACE, NUMBER)
 
 _UPPER = "A-ZÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝĂĐĨŨƠƯẠ-ỸĐ"
 _NUM = r"\d{1,3}(?:\.\d{3})+(?:,\d+)?|\d+(?:,\d+)?"
 _SCALE = r"(?:\s(?:nghìn|ngàn|triệu|tỷ|tỉ))?"
 _UNIT = (
     r"đồng|VNĐ|VND|USD|%|ha|kg|tấn|tạ|yến|lít|ml|mm|cm|km/h|km|m³/s|m3/s|m³|m3|m²|m2|m|°C|độ\sC|"
-    r"hộ|người|ca|con|vụ|suất|căn|lớp|mũi|liều|xã|thôn|bản|ấp|học sinh|trẻ|lao động|cây số|"
-    r"ngày|tuần|tháng|năm|giờ|phút|tuổi"
+    r"hộ|người|ca|con|vụ|suất|căn|lớp|mũi|liều|xã|thôn|bản|ấp|học sinh|trẻ|lao động|cây số|tuổi"
 )
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
@@ -49,6 +49,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"(?<!\s)"
         ),
     ),
+    (
+        DURATION,
+        re.compile(
+            rf"(?<![\w/.,])(?:{_NUM})(?:\s?[-–]\s?(?:{_NUM}))?\s(?:ngày|tuần|tháng|năm|giờ|phút)(?!\w)"
+        ),
+    ),
+    (AMOUNT, re.compile(rf"\b(?:cấp|cấp độ|báo động|mức)\s(?:{_NUM})(?:\s?[-–]\s?(?:{_NUM}))?(?![\w/])")),
     (NUMBER, re.compile(rf"(?<![\w/])(?:{_NUM})(?![\w/])")),
 )
 

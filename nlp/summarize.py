@@ -13,14 +13,18 @@ from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from nlp.entities import AMOUNT, DATE, DOC_NUMBER, NUMBER, PHONE, PLACE, TIME, find_entities
+from nlp.entities import AMOUNT, DATE, DOC_NUMBER, DURATION, NUMBER, PHONE, PLACE, TIME, find_entities
 
 DEFAULT_VOICE = "espeak-vi-north"
 DURATION_TOLERANCE = 0.10
+# Fill up to this share of the target first, leaving room for the estimate's own error (~2%).
+FILL_CEILING = 1.03
 RATES_FILE = Path(__file__).parent / "data" / "speaking_rates.json"
 
 # What a listener must keep: weight of each kind of fact in a sentence.
-FACT_WEIGHTS = {PHONE: 2.0, DATE: 1.6, TIME: 1.6, PLACE: 1.0, AMOUNT: 1.2, DOC_NUMBER: 0.3, NUMBER: 0.4}
+FACT_WEIGHTS = {
+    PHONE: 3.0, DATE: 2.4, TIME: 2.4, PLACE: 1.5, AMOUNT: 1.8, DURATION: 1.2, DOC_NUMBER: 0.45, NUMBER: 0.6
+}  # fmt: skip
 # Words that tell people what to do (or not do), the core of a grassroots bulletin, and their weight.
 ACTION_CUES = {
     "tuyệt đối": 1.5,
@@ -50,10 +54,16 @@ ACTION_CUES = {
     "hỗ trợ": 1.0,
     "đường dây nóng": 1.5,
     "lưu ý": 1.0,
+    "nếu": 1.0,
     "khuyến cáo": 1.0,
     "điểm tập trung": 1.5,
     "điểm tiếp nhận": 1.5,
 }
+# Relative weights of calls to action, plain words and the lead (news comes first in a bulletin).
+CUE_FACTOR = 1.5
+WORD_VALUE = 0.05
+LEAD_BONUS = 2.0
+LEAD_DECAY = 0.5
 # Formulas that carry no news for the listener (greeting, closing, citation of the order received).
 BOILERPLATE = re.compile(
     r"^((kính )?(thưa|gửi)\b.*!$|đài truyền thanh|trên đây là|xin trân trọng|"
@@ -213,12 +223,13 @@ def summarize_extractive(
         values = [
             [scores[i] * option_value(text, places) for text in group] for i, group in enumerate(options)
         ]
-        picked_options = _fit(costs, values, target_seconds - rate.seconds_fixed)
+        picked_options = _fit_blocks(
+            list_blocks(sentences), costs, values, target_seconds - rate.seconds_fixed
+        )
     picked = [options[i][k] for i, k in picked_options]
-    ranked = [options[i][k] for i, k in sorted(picked_options, key=lambda o: -scores[o[0]])]
     return Summary(
         script=" ".join(picked),
-        eboard=eboard_text(title, ranked, eboard_chars),
+        eboard=eboard_text(title, picked, eboard_chars),
         estimated_seconds=round(sum(costs[i][k] for i, k in picked_options) + rate.seconds_fixed, 2),
         sentences=tuple(picked),
         backend="extractive",
@@ -227,21 +238,43 @@ def summarize_extractive(
 
 
 def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
-    """Each sentence whole, then shorter readings: without its framing lead clause, without its later clauses."""
+    """Each sentence whole, then shorter readings: without framing lead clause, examples, purpose, later clauses."""
     options = []
     for sentence in sentences:
-        bases = list(dict.fromkeys([sentence, drop_acronym_glosses(sentence)]))
-        trimmed = drop_lead_clause(bases[-1])
-        if trimmed != bases[-1]:
-            bases.append(trimmed)
+        bases = [sentence, drop_acronym_glosses(sentence)]
+        bases.append(drop_lead_clause(bases[-1]))
+        bases += [drop_side_clauses(base) for base in bases]
+        bases += [drop_side_clauses(base, _TAIL_CLAUSES) for base in bases]
         group = []
-        for base in bases:
+        for base in dict.fromkeys(bases):
             group.append(base)
             clauses = re.split(r"(?<=;)\s+", base)
             if len(clauses) > 1 and base.count("(") == base.count(")"):
                 group += [" ".join(clauses[:k]).rstrip(" ;") + "." for k in range(len(clauses) - 1, 0, -1)]
         options.append(list(dict.fromkeys(group)))
     return options
+
+
+# Side clauses a spoken summary can lose: examples ("như lu, khạp..."), purpose or reason at a clause's end.
+_SIDE_CLAUSES = (
+    re.compile(r"(?<!cũng)\s(?:chẳng hạn như|ví dụ như|như)\s(?!sau\b)[^;:.!?]*?(?=[;.!?]$|;)"),
+    re.compile(r",?(?<!không)(?<!đừng)\s(?:để|nhằm|vì)\s(?!đó\b)[^;:.!?]*?(?=[;.!?]$|;)"),
+    re.compile(r",\s(?:nhất là|kể cả|chủ yếu)\s[^;:.!?]*?(?=[;.!?]$|;)"),
+)
+
+
+# Trailing clauses that add detail to what was just said ("..., trong đó...", "..., có nơi...").
+_TAIL_CLAUSES = (
+    re.compile(r",\s(?:trong đó|đồng thời|sau đó|có nơi|dẫn đến|gây|với)\s[^;:.!?]*?(?=[;.!?]$|;)"),
+)
+
+
+def drop_side_clauses(sentence: str, patterns: Sequence[re.Pattern[str]] = _SIDE_CLAUSES) -> str:
+    """The sentence without examples and trailing purpose/reason clauses, when enough of it remains."""
+    shorter = sentence
+    for pattern in patterns:
+        shorter = pattern.sub("", shorter)
+    return shorter if len(_WORD.findall(shorter)) >= 5 else sentence
 
 
 # Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
@@ -266,6 +299,64 @@ def drop_acronym_glosses(sentence: str) -> str:
     return re.sub(r"\s\((?:[A-ZĐ]{2,}[-–]?)+\)", "", sentence)
 
 
+# First words of list items ("Thứ Tư, ngày...", "Đợt 1, ...", "Lớp sửa chữa...", "- ...").
+_LIST_MARKERS = {
+    "thứ",
+    "nhóm",
+    "đợt",
+    "lớp",
+    "buổi",
+    "bước",
+    "điểm",
+    "phần",
+    "mục",
+    "ngày",
+    "-",
+    "–",
+    "•",
+    "+",
+    "*",
+}
+
+
+def list_blocks(sentences: Sequence[str]) -> list[list[int]]:
+    """Sentence indices grouped so that consecutive items of one list stay together (all or none)."""
+    blocks: list[list[int]] = []
+    previous = None
+    for i, sentence in enumerate(sentences):
+        words = sentence.split()
+        marker = words[0].lower().rstrip(",:.") if words else ""
+        is_item = marker in _LIST_MARKERS or bool(re.match(r"^(\d+|[a-zđ])[.)]\s", sentence))
+        key = marker if is_item else None
+        if key is not None and key == previous and blocks:
+            blocks[-1].append(i)
+        else:
+            blocks.append([i])
+        previous = key
+    return blocks
+
+
+def _fit_blocks(
+    blocks: Sequence[Sequence[int]],
+    costs: Sequence[Sequence[float]],
+    values: Sequence[Sequence[float]],
+    target: float,
+) -> list[tuple[int, int]]:
+    """Fit whole blocks: a list is read whole or not at all, its items all full or all shortest."""
+    block_options: list[list[list[tuple[int, int]]]] = []
+    for block in blocks:
+        if len(block) == 1:
+            block_options.append([[(block[0], k)] for k in range(len(costs[block[0]]))])
+            continue
+        full = [(i, 0) for i in block]
+        shortest = [(i, min(range(len(costs[i])), key=lambda k, i=i: costs[i][k])) for i in block]
+        block_options.append([full, shortest] if shortest != full else [full])
+    block_costs = [[sum(costs[i][k] for i, k in option) for option in group] for group in block_options]
+    block_values = [[sum(values[i][k] for i, k in option) for option in group] for group in block_options]
+    chosen = _fit(block_costs, block_values, target)
+    return sorted(pair for b, k in chosen for pair in block_options[b][k])
+
+
 def _sentence_cost(sentence: str, rate: SpeakingRate) -> float:
     syllables, pauses = spoken_counts(sentence)
     return rate.seconds(syllables, 1, pauses) - rate.seconds_fixed
@@ -278,7 +369,7 @@ def _fit(
     step = max(target / 500.0, 0.05)  # resolution of the knapsack in seconds
     weights = [[math.ceil(c / step) for c in group] for group in costs]
     chosen: list[tuple[int, int]] = []
-    for ceiling in (target * 1.03, target * (1 + DURATION_TOLERANCE) * 0.99):
+    for ceiling in (target * FILL_CEILING, target * (1 + DURATION_TOLERANCE) * 0.99):
         chosen = _knapsack(weights, values, int(ceiling / step))
         if sum(costs[i][k] for i, k in chosen) >= target * (1 - DURATION_TOLERANCE):
             break
@@ -315,10 +406,10 @@ def option_value(text: str, places: Iterable[str] = ()) -> float:
     facts = Counter(
         label for label, _ in {(e.label, e.text.lower()) for e in find_entities(text, tuple(places))}
     )
-    fact_value = sum(FACT_WEIGHTS.get(label, 0.0) * math.sqrt(n) for label, n in facts.items())
+    fact_value = sum(FACT_WEIGHTS.get(label, 0.0) * n**0.75 for label, n in facts.items())
     lowered = text.lower()
     cues = sum(w for cue, w in ACTION_CUES.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", lowered))
-    value = fact_value + min(cues, 5.0) + 0.06 * len(_WORD.findall(text))
+    value = fact_value + CUE_FACTOR * min(cues, 5.0) + WORD_VALUE * len(_WORD.findall(text))
     if text.rstrip().endswith(":"):  # an announcement of a list means nothing without the list
         value *= 0.3
     return value
@@ -328,6 +419,7 @@ def score_sentences(
     sentences: Sequence[str], *, title: str | None = None, places: Iterable[str] = ()
 ) -> list[float]:
     """Weight of each sentence from its position, centrality (TF-IDF TextRank) and overlap with the title."""
+    places = tuple(places)
     centrality = textrank(sentences)
     title_words = set(_words(title or ""))
     scores = []
@@ -335,10 +427,11 @@ def score_sentences(
     for i, sentence in enumerate(sentences):
         boilerplate = bool(BOILERPLATE.match(sentence.strip()))
         overlap = len(title_words & set(_words(sentence))) / max(len(title_words), 1)
-        position = 1.0 if content_index == 0 else 0.5 / content_index**0.5
+        position = LEAD_BONUS / (1.0 + content_index) ** LEAD_DECAY
         score = 1.0 + position + 0.5 * min(centrality[i] * len(sentences), 2.0) + overlap
         scores.append(score * (0.1 if boilerplate else 1.0))
-        content_index += not boilerplate
+        # the lead is the first sentences with concrete facts, not a general opening statement
+        content_index += not boilerplate and any(e.label != NUMBER for e in find_entities(sentence, places))
     return scores
 
 
@@ -377,30 +470,37 @@ def _terms(sentence: str) -> list[str]:
     return words + [f"{a} {b}" for a, b in itertools.pairwise(words)]
 
 
-def eboard_text(title: str | None, ranked_sentences: Sequence[str], max_chars: int = 180) -> str:
-    """A headline (the title, shortened) and at most three short fact lines, within ``max_chars``."""
-    headline_source = title or (ranked_sentences[0] if ranked_sentences else "")
-    headline = shorten(headline_source, max(20, max_chars // 2))
-    lines = [headline]
+def eboard_text(title: str | None, sentences: Sequence[str], max_chars: int = 180) -> str:
+    """A headline (the title, shortened) and at most three short lines of facts and actions, within ``max_chars``."""
+    headline = shorten(title or (sentences[0] if sentences else ""), max(20, min(80, max_chars * 2 // 5)))
+    said = {e.text.lower() for e in find_entities(headline)}
+    candidates = []
+    for order, clause in enumerate(c for sentence in sentences for c in clauses(sentence)):
+        facts = {e.text.lower(): FACT_WEIGHTS.get(e.label, 0.0) for e in find_entities(clause)}
+        weight = sum(w for text, w in facts.items() if text not in said) + _cue_weight(clause)
+        if weight > 0 and len(clause) >= 12:
+            candidates.append((weight / (1 + len(clause) / 40), order, clause[0].upper() + clause[1:]))
+    lines: list[tuple[int, str]] = []
     budget = max_chars - len(headline)
-    for sentence in ranked_sentences:
-        if len(lines) == 4 or budget < 16:
-            break
-        line = shorten(key_clause(sentence), min(budget - 1, max(40, max_chars // 3)))
-        if line and line not in lines and line != headline and len(line) + 1 <= budget:
-            lines.append(line)
+    for _, order, line in sorted(candidates, key=lambda c: -c[0]):
+        if len(lines) < 3 and len(line) + 1 <= min(budget, 72) and all(line != text for _, text in lines):
+            lines.append((order, line))
             budget -= len(line) + 1
-    return "\n".join(lines)[:max_chars]
+    if not lines and candidates and budget > 16:  # nothing fits whole: show the best line shortened
+        _, order, line = max(candidates)
+        lines.append((order, shorten(line, budget - 1)))
+    return "\n".join([headline, *(text for _, text in sorted(lines))])[:max_chars]
 
 
-def key_clause(sentence: str) -> str:
-    """The clause of a sentence that holds most facts (dates, places, amounts, phones)."""
-    clauses = [
-        c.strip(" ,;:.") for c in re.split(r"(?<!\d)[;:](?!\d)|,\s(?=[^\d])", sentence) if c.strip(" ,;:.")
-    ]
-    if not clauses:
-        return sentence.strip()
-    return max(clauses, key=lambda c: (sum(FACT_WEIGHTS.get(e.label, 0) for e in find_entities(c)), -len(c)))
+def clauses(sentence: str) -> list[str]:
+    """Clauses of a sentence, split at ";", ":" and at commas that do not sit inside numbers."""
+    parts = re.split(r"(?<!\d)[;:](?!\d)|,\s", sentence)
+    return [p.strip(" ,;:.!?") for p in parts if p.strip(" ,;:.!?")]
+
+
+def _cue_weight(text: str) -> float:
+    lowered = text.lower()
+    return sum(w for cue, w in ACTION_CUES.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", lowered))
 
 
 def shorten(text: str, limit: int) -> str:

@@ -1,0 +1,96 @@
+"""Summaries of the sample bulletins: key-fact recall, duration error vs target, time per summary.
+
+Per bulletin and overall: share of key_facts kept (nlp.summarize.key_fact_kept), the estimated duration's
+error vs target_seconds, and, when tts is importable, the measured duration of the script's spoken form
+synthesized with tts.render_speech (mastered audio). Prints JSON.
+
+    python bench/summarize_eval.py [--voice espeak-vi-north] [--no-audio]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+# bench/ holds scripts named like project packages (bench/tts.py): import the packages, not them.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
+REPO = Path(__file__).resolve().parents[1]
+BULLETINS = REPO.parent / "shared" / "data" / "bulletins"
+
+
+def measured_seconds(script: str, voice: str) -> float | None:
+    """Seconds of mastered audio for the script's spoken form, or None without tts."""
+    try:
+        from tts import render_speech
+    except ImportError:
+        return None
+    from nlp.normalize import normalize_for_speech
+
+    return float(render_speech(normalize_for_speech(script), voice=voice).duration_s)
+
+
+def main() -> int:
+    from nlp.summarize import key_fact_kept, summarize
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--voice", default="espeak-vi-north")
+    parser.add_argument("--no-audio", action="store_true", help="skip synthesis (estimates only)")
+    args = parser.parse_args()
+    summarize("Khởi động bộ tách câu.", target_seconds=5)  # build the cached pipeline outside the timing
+    rows, kept_total, facts_total = [], 0, 0
+    for path in sorted(BULLETINS.glob("*.json")):
+        bulletin = json.loads(path.read_text(encoding="utf-8"))
+        target = float(bulletin["target_seconds"])
+        started = time.perf_counter()
+        summary = summarize(
+            bulletin["body"], target_seconds=target, title=bulletin["title"], voice=args.voice
+        )
+        elapsed = time.perf_counter() - started
+        kept = [key_fact_kept(fact, summary.script) for fact in bulletin["key_facts"]]
+        kept_total += sum(kept)
+        facts_total += len(kept)
+        measured = None if args.no_audio else measured_seconds(summary.script, args.voice)
+        rows.append(
+            {
+                "id": bulletin["id"],
+                "target_seconds": target,
+                "estimated_seconds": summary.estimated_seconds,
+                "estimated_error_pct": round(100 * (summary.estimated_seconds - target) / target, 2),
+                "measured_seconds": round(measured, 2) if measured is not None else None,
+                "measured_error_pct": round(100 * (measured - target) / target, 2)
+                if measured is not None
+                else None,
+                "key_facts_kept": f"{sum(kept)}/{len(kept)}",
+                "missed_facts": [f for f, ok in zip(bulletin["key_facts"], kept, strict=True) if not ok],
+                "sentences": len(summary.sentences),
+                "eboard_chars": len(summary.eboard),
+                "summary_seconds": round(elapsed, 3),
+            }
+        )
+    measured_errors = [abs(r["measured_error_pct"]) for r in rows if r["measured_error_pct"] is not None]
+    overall = {
+        "bulletins": len(rows),
+        "voice": args.voice,
+        "key_fact_recall": round(kept_total / facts_total, 4),
+        "key_facts_kept": f"{kept_total}/{facts_total}",
+        "max_abs_estimated_error_pct": max(abs(r["estimated_error_pct"]) for r in rows),
+        "max_abs_measured_error_pct": max(measured_errors) if measured_errors else None,
+        "mean_abs_measured_error_pct": round(sum(measured_errors) / len(measured_errors), 2)
+        if measured_errors
+        else None,
+        "within_10pct_measured": f"{sum(e <= 10 for e in measured_errors)}/{len(measured_errors)}"
+        if measured_errors
+        else None,
+        "mean_summary_seconds": round(sum(r["summary_seconds"] for r in rows) / len(rows), 3),
+        "max_summary_seconds": max(r["summary_seconds"] for r in rows),
+    }
+    print(json.dumps({"overall": overall, "per_bulletin": rows}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
