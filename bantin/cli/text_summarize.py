@@ -72,8 +72,8 @@ def summarize_command(
             body,
             target_seconds=target,
             title=title,
-            voice=voice or settings.default_voice,
-            model_dir=model_dir or settings.summarizer_model_dir,
+            voice=voice or getattr(settings, "default_voice", "espeak-vi-north"),
+            model_dir=model_dir or getattr(settings, "summarizer_model_dir", None),
             places=place or (),
         )
     except TextError as exc:
