@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bantin.cli import app
+from tts.config import PROFILES
 
 from .conftest import SAMPLE_SENTENCE, decode, measure
 
@@ -77,9 +78,9 @@ def test_speak_reads_a_bulletin_file_with_a_chosen_voice_and_profile(tmp_path: P
     assert (payload["voice"], payload["profile"], payload["sample_rate"]) == (
         "espeak-vi-south",
         "portal",
-        44100,
+        PROFILES["portal"].sample_rate,
     )
-    assert decode(out.read_bytes())[1] == 44100
+    assert decode(out.read_bytes())[1] == PROFILES["portal"].sample_rate
 
 
 def test_speak_picks_a_voice_for_the_language_from_local_models(
