@@ -12,6 +12,7 @@ from nlp.entities import find_entities
 from nlp.summarize import DURATION_TOLERANCE, SpeakingRate, Summary, eboard_text, summarize_extractive
 
 MAX_INPUT_TOKENS = 1024
+MAX_OUTPUT_SYLLABLES = 640  # about three minutes of speech
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME_WORD = re.compile(r"(?<![\w.!?:]\s)(?<!^)\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*)")
 
@@ -104,7 +105,7 @@ def summarize_abstractive(
             fallback_reason=reason,
         )
 
-    syllables = max(8, int(target_seconds / rate.seconds_per_syllable))
+    syllables = min(MAX_OUTPUT_SYLLABLES, max(8, int(target_seconds / rate.seconds_per_syllable)))
     try:
         output = generate_summary(
             model_dir, text, max_new_tokens=int(syllables * 1.6), min_new_tokens=int(syllables * 0.6)

@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nlp.pipeline import load_pipeline
 from nlp.sentences import split_sentences
@@ -101,3 +103,37 @@ def test_official_commune_names_are_places_without_being_passed_in() -> None:
 def test_facts_stay_single_tokens_for_the_pyvi_segmenter() -> None:
     doc = load_pipeline()("Ngày 15/12/2025 theo 135/QĐ-TTg lúc 16h30.")
     assert {"15/12/2025", "135/QĐ-TTg", "16h30"} <= {t.text for t in doc}
+
+
+_PIECES = st.sampled_from(
+    [
+        "Bà con",
+        "TP. Hồ Chí Minh",
+        "ngày 15/12/2025",
+        "lúc 16h30",
+        "135/QĐ-TTg",
+        "1,5 m",
+        "1.500 hộ",
+        "“Đi ngay.”",
+        '"Khi nào?"',
+        "Q.1",
+        "N.T.H.",
+        "sơ tán.",
+        "Chú ý!",
+        "v.v.",
+        "\n\n",
+        ";",
+        ":",
+        "🚨",
+        "ប្រជាជន",
+    ]
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_PIECES, min_size=1, max_size=25))
+def test_split_never_loses_or_invents_text(pieces: list[str]) -> None:
+    text = " ".join(pieces)
+    sentences = split_sentences(text)
+    assert "".join("".join(sentences).split()) == "".join(text.split())
+    assert all(s == s.strip() and s for s in sentences)
