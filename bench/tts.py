@@ -52,12 +52,10 @@ def bulletin_texts(limit: int | None) -> tuple[list[tuple[str, str]], bool]:
 
 def decoded_figures(mp3: bytes) -> dict[str, float]:
     """Loudness and true peak of the MP3 as a player decodes it."""
-    from tts.audio_io import decode_audio, to_mono
-    from tts.mastering import integrated_loudness, true_peak_dbtp
+    from tts.mastering import measure_mp3
 
-    samples, rate = decode_audio(mp3)
-    mono = to_mono(samples)
-    return {"lufs": integrated_loudness(mono, rate), "dbtp": true_peak_dbtp(mono)}
+    lufs, dbtp = measure_mp3(mp3)
+    return {"lufs": lufs, "dbtp": dbtp}
 
 
 def run_voice(voice_name: str, profile_name: str, limit: int | None) -> dict[str, object]:

@@ -351,9 +351,8 @@ def meet_targets(
 
 def measure_mp3(mp3: bytes) -> tuple[float, float]:
     """Integrated loudness (LUFS) and true peak (dBTP) of an MP3 as a player decodes it."""
-    samples, rate = decode_audio(mp3)
-    mono = to_mono(samples)
-    return integrated_loudness(mono, rate), true_peak_dbtp(mono)
+    decoded = decode_audio(mp3)
+    return integrated_loudness(decoded.samples, decoded.sample_rate), true_peak_dbtp(decoded.samples)
 
 
 def encode_to_targets(
@@ -387,8 +386,8 @@ def encode_to_targets(
 
 def prepare_jingle(data: bytes, profile: MasteringProfile) -> np.ndarray:
     """A jingle decoded, resampled, band-limited and brought to the profile's loudness target."""
-    samples, rate = decode_audio(data)
-    x = resample(to_mono(samples), rate, profile.sample_rate)
+    decoded = decode_audio(data)
+    x = resample(decoded.samples, decoded.sample_rate, profile.sample_rate)
     x = band_limit(x, profile.sample_rate, profile.highpass_hz, profile.lowpass_hz)
     x = trim_silence(x, profile.sample_rate, profile.silence_threshold_db, 0.0)
     return normalize_loudness(x, profile.sample_rate, profile.target_lufs)

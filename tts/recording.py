@@ -6,16 +6,12 @@ import hashlib
 import math
 import time
 
-import numpy as np
-
-from tts.audio_io import decode_audio, to_mono
+from tts.audio_io import DecodedAudio, decode_audio
 from tts.config import MasteringProfile
 from tts.errors import AudioRejected, SpeechError
 from tts.mastering import get_profile, integrated_loudness, master
 from tts.render import SpeechResult
 
-# A sample at or above this magnitude is taken as full scale (decoders ring slightly around clipped peaks).
-FULL_SCALE = 0.98
 MAX_CLIPPED_FRACTION = 0.01  # more than 1 % of samples at full scale: the recording was clipped
 SILENT_PEAK_DBFS = -50.0  # a recording whose loudest sample is quieter than this is silent
 SILENT_LUFS = -60.0  # ...or whose speech is quieter than this
@@ -26,11 +22,11 @@ def _describe(filename: str | None) -> str:
 
 
 def check_recording(
-    samples: np.ndarray, rate: int, *, filename: str | None, min_seconds: float, max_seconds: float
+    decoded: DecodedAudio, *, filename: str | None, min_seconds: float, max_seconds: float
 ) -> None:
     """Raise AudioRejected when a decoded recording is too short, too long, silent or clipped."""
     name = _describe(filename)
-    duration = samples.shape[-1] / rate
+    duration = decoded.duration_s
     if duration < min_seconds:
         raise AudioRejected(
             f"The recording{name} lasts {duration:.1f} s; it must last at least {min_seconds:g} s.",
@@ -43,19 +39,17 @@ def check_recording(
             f"Bản ghi âm{name} dài {duration:.0f} giây; tối đa {max_seconds:g} giây. "
             "Hãy cắt ngắn hoặc chia thành nhiều bản tin.",
         )
-    peak = float(np.max(np.abs(samples))) if samples.size else 0.0
-    peak_db = 20 * math.log10(peak) if peak > 0 else -math.inf
-    if peak_db < SILENT_PEAK_DBFS or integrated_loudness(to_mono(samples), rate) < SILENT_LUFS:
+    peak_db = 20 * math.log10(decoded.peak) if decoded.peak > 0 else -math.inf
+    if peak_db < SILENT_PEAK_DBFS or integrated_loudness(decoded.samples, decoded.sample_rate) < SILENT_LUFS:
         raise AudioRejected(
             f"The recording{name} is silent or almost silent. Check the microphone and record again.",
             f"Bản ghi âm{name} không có tiếng hoặc quá nhỏ. Hãy kiểm tra micrô và ghi âm lại.",
         )
-    clipped = float(np.mean(np.abs(samples) >= FULL_SCALE))
-    if clipped > MAX_CLIPPED_FRACTION:
+    if decoded.clipped_fraction > MAX_CLIPPED_FRACTION:
         raise AudioRejected(
-            f"The recording{name} is distorted: {clipped:.1%} of it is clipped at full scale. "
+            f"The recording{name} is distorted: {decoded.clipped_fraction:.1%} of it is clipped at full scale. "
             "Record again further from the microphone or with a lower input level.",
-            f"Bản ghi âm{name} bị méo tiếng: {clipped:.1%} bị cắt đỉnh. "
+            f"Bản ghi âm{name} bị méo tiếng: {decoded.clipped_fraction:.1%} bị cắt đỉnh. "
             "Hãy ghi âm lại, để micrô xa hơn hoặc giảm mức thu.",
         )
 
@@ -71,11 +65,11 @@ def import_recording(
     """Check an uploaded WAV/MP3/OGG/M4A recording and master it like synthesized speech."""
     mastering_profile = get_profile(profile)
     started = time.perf_counter()
-    samples, rate = decode_audio(data)
-    check_recording(samples, rate, filename=filename, min_seconds=min_seconds, max_seconds=max_seconds)
-    decoded = time.perf_counter()
+    decoded = decode_audio(data)
+    check_recording(decoded, filename=filename, min_seconds=min_seconds, max_seconds=max_seconds)
+    checked = time.perf_counter()
     try:
-        mastered = master(to_mono(samples), rate, mastering_profile)
+        mastered = master(decoded.samples, decoded.sample_rate, mastering_profile)
     except SpeechError as exc:  # e.g. nothing left above the noise floor once rumble is filtered out
         raise AudioRejected(exc.message_en, exc.message_vi) from exc
     finished = time.perf_counter()
@@ -92,8 +86,8 @@ def import_recording(
         licence="",
         profile=mastering_profile.name,
         fingerprint="",
-        synthesis_seconds=round(decoded - started, 4),
-        mastering_seconds=round(finished - decoded, 4),
-        audio_seconds=round(samples.shape[-1] / rate, 3),
+        synthesis_seconds=round(checked - started, 4),
+        mastering_seconds=round(finished - checked, 4),
+        audio_seconds=round(decoded.duration_s, 3),
         chunks=1,
     )

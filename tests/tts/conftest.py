@@ -32,10 +32,10 @@ class DictStore:
 
 def decode(data: bytes) -> tuple[np.ndarray, int, int]:
     """Mono samples, sample rate and channel count of an encoded audio file (as a player decodes it)."""
-    from tts.audio_io import decode_audio, to_mono
+    from tts.audio_io import decode_audio
 
-    samples, rate = decode_audio(data)
-    return to_mono(samples), rate, samples.shape[0]
+    decoded = decode_audio(data)
+    return decoded.samples, decoded.sample_rate, decoded.channels
 
 
 def measure(data: bytes) -> tuple[float, float]:
