@@ -166,7 +166,13 @@ def restore_diacritics(text: str) -> str:
 
 
 def validate_draft(text: str, *, max_chars: int = MAX_DRAFT_CHARS) -> str:
-    """The cleaned draft, or a TextError the editor can act on (empty, too long, not Vietnamese, no accents)."""
+    """The cleaned draft, or a TextError the editor can act on (empty, too long, not Vietnamese, no accents).
+
+    Clean-up is clean_text's: HTML tags and entities, emoji and control characters are removed, Unicode
+    is NFC with one tone-mark style, paragraphs are separated by one blank line. Other scripts mixed
+    into Vietnamese (a Khmer place name, an English term) are kept; the language is judged on the whole.
+    The limit applies to the cleaned text; a raw text over four times the limit is refused before clean-up.
+    """
     from nlp.clean import clean_text
     from nlp.errors import EmptyText, MissingDiacritics, NotVietnamese, TextTooLong
 

@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from nlp.errors import EmptyText, MissingDiacritics, NotVietnamese, TextTooLong
+from nlp.errors import EmptyText, MissingDiacritics, NotVietnamese, TextError, TextTooLong
 from nlp.language import MAX_DRAFT_CHARS, check_language, validate_draft
 
 SAMPLES = json.loads((Path(__file__).parent / "data" / "language_samples.json").read_text(encoding="utf-8"))[
@@ -99,3 +101,14 @@ def test_missing_tone_marks_are_refused_with_a_restoration_never_applied() -> No
 def test_vietnamese_with_emoji_english_terms_and_khmer_name_passes() -> None:
     text = "Xã phát WiFi miễn phí 📶 tại nhà văn hóa; phum ស្រែ Tân Thạch họp lúc 8h00."
     assert "WiFi" in validate_draft(text)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(max_size=300))
+def test_any_text_is_cleaned_or_refused_with_a_text_error(text: str) -> None:
+    try:
+        cleaned = validate_draft(text)
+    except TextError as err:
+        assert err.message_vi and err.message_en
+    else:
+        assert cleaned.strip()
