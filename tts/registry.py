@@ -171,16 +171,20 @@ def voice_info(name: str, models_dir: Path | None = None) -> VoiceInfo:
 def voices_for_language(language: str, models_dir: Path | None = None) -> list[VoiceInfo]:
     """Available voices for an ISO 639-3 language (``vie``, ``khm``...); none raises UnknownLanguage."""
     code = _iso639_3(language)
-    voices = [v for v in list_voices(models_dir) if v.available]
+    everything = list_voices(models_dir)
+    voices = [v for v in everything if v.available]
     matching = [v for v in voices if v.language == code]
     if matching:
         return matching
     have = ", ".join(sorted({v.language for v in voices})) or "none"
     upload = f"bantin audio import FILE --bulletin ID --language {code}"
+    blocked = "; ".join(f"{v.name}: {v.reason}" for v in everything if v.language == code)
+    blocked_en = f" Voices for {code} that cannot run here: {blocked}." if blocked else ""
+    blocked_vi = f" Giọng cho {code} chưa chạy được trên máy này: {blocked}." if blocked else ""
     raise UnknownLanguage(
-        f"{code} has no speech engine configured; languages with voices: {have}. "
+        f"{code} has no speech engine configured; languages with voices: {have}.{blocked_en} "
         f"Upload a recording instead: `{upload}`.",
-        f"Chưa có giọng đọc cho ngôn ngữ {code}; các ngôn ngữ có giọng đọc: {have}. "
+        f"Chưa có giọng đọc cho ngôn ngữ {code}; các ngôn ngữ có giọng đọc: {have}.{blocked_vi} "
         f"Hãy tải lên bản ghi âm thay thế: `{upload}`.",
     )
 

@@ -97,3 +97,18 @@ def test_mms_model_without_manifest_shows_the_non_commercial_licence(tmp_path: P
 def test_public_api_names_resolve() -> None:
     for name in tts.__all__:
         assert getattr(tts, name) is not None
+
+
+def test_language_whose_only_voice_cannot_run_names_that_voice_and_why(tmp_path: Path) -> None:
+    model = tmp_path / "mms-tts-khm"
+    model.mkdir()
+    (model / "config.json").write_text(json.dumps({"model_type": "vits"}))
+    register_engine("vits", "tts.vits_engine_missing:ENGINE")  # as if the neural extra were not installed
+    try:
+        with pytest.raises(UnknownLanguage) as caught:
+            tts.voices_for_language("km", tmp_path)
+    finally:
+        register_engine("vits", "tts.vits_engine:ENGINE")
+    assert "vits-mms-tts-khm" in caught.value.message_en
+    assert "tts.vits_engine_missing" in caught.value.message_en
+    assert "bantin audio import" in caught.value.message_vi
