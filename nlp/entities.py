@@ -28,7 +28,14 @@ _UNIT = (
 )
 
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    (DOC_NUMBER, re.compile(rf"\b\d+(?:/\d{{4}})?/[{_UPPER}][\w]*(?:-[{_UPPER}][\w]*)*")),
+    # A document number with its issue date ("86/KH-UBND ngày 03/12/2025"): the date belongs to the citation.
+    (
+        DOC_NUMBER,
+        re.compile(
+            rf"\b\d+(?:/\d{{4}})?/[{_UPPER}][\w]*(?:-[{_UPPER}][\w]*)*"
+            r"(?:\s+ngày\s+\d{1,2}/\d{1,2}/(?:19|20)\d{2}\b)?"
+        ),
+    ),
     (
         DATE,
         re.compile(
