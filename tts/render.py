@@ -269,12 +269,13 @@ def _synthesize(
                 parts.append(np.zeros(int(chunk.pause_after_s * rate), dtype=np.float32))
             chunks += 1
         pause_after = config.paragraph_pause_s if ends_paragraph else config.sentence_pause_s
-    if not parts:
+    samples = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+    if not samples.size or float(np.abs(samples).max()) < 1e-4:  # e.g. only punctuation: nothing to say
         raise EmptySpeechText(
-            "Nothing is left to read once the text is prepared for speech.",
-            "Sau khi chuẩn hoá, văn bản không còn nội dung để đọc.",
+            "Nothing in the text can be read aloud (after preparing it for speech, only silence is left).",
+            "Văn bản không có nội dung đọc được (sau khi chuẩn hoá chỉ còn khoảng lặng).",
         )
-    return np.concatenate(parts), rate, chunks
+    return samples, rate, chunks
 
 
 def render_speech(

@@ -98,6 +98,12 @@ def test_text_that_normalizes_to_nothing_is_refused() -> None:
         tts.render_speech(A, normalize=lambda sentence: "")
 
 
+def test_punctuation_only_text_is_refused_as_empty() -> None:
+    for text in ["...", "—", "- - -"]:
+        with pytest.raises(tts.EmptySpeechText):
+            tts.render_speech(text)
+
+
 def test_text_over_the_limit_is_refused_before_synthesis() -> None:
     voice = CountingVoice()
     with pytest.raises(tts.SpeechTextTooLong) as caught:
