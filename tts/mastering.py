@@ -71,41 +71,27 @@ def k_weighted_power(samples: np.ndarray, rate: int) -> np.ndarray:
     return weighted
 
 
-def _block_energies(power: np.ndarray, rate: int, weights: np.ndarray | None = None) -> np.ndarray:
-    """Mean power of each 400 ms block, blocks starting every 100 ms (pyloudnorm's block bounds).
-
-    With ``weights`` (a per-sample gain), the power is that of the signal scaled by it.
-    """
+def _block_energies(power: np.ndarray, rate: int) -> np.ndarray:
+    """Mean power of each 400 ms block, blocks starting every 100 ms (pyloudnorm's block bounds)."""
     step = rate / 10
     count = round((power.size / rate - _MIN_LOUDNESS_SECONDS) * 10) + 1
     if step.is_integer():
         step = int(step)
         whole = min(power.size // step, count + 3)
-        rows = power[: whole * step].reshape(whole, step)
-        if weights is None:
-            sums = rows.sum(axis=1, dtype=np.float64)
-        else:
-            gains = weights[: whole * step].reshape(whole, step)
-            sums = np.einsum("ij,ij,ij->i", rows, gains, gains, dtype=np.float64)
-        sums = np.concatenate([sums, np.zeros(count + 3 - whole)])
+        sums = np.zeros(count + 3)
+        sums[:whole] = power[: whole * step].reshape(whole, step).sum(axis=1, dtype=np.float64)
         if power.size > whole * step and whole < count + 3:  # the last, partial 100 ms step
-            tail = (
-                power[whole * step :]
-                if weights is None
-                else power[whole * step :] * weights[whole * step :] ** 2
-            )
-            sums[whole] = tail.sum(dtype=np.float64)
+            sums[whole] = power[whole * step :].sum(dtype=np.float64)
         return (sums[:count] + sums[1 : count + 1] + sums[2 : count + 2] + sums[3 : count + 3]) / (4 * step)
-    scaled = power if weights is None else power * weights**2
-    energy = np.concatenate([[0.0], np.cumsum(scaled, dtype=np.float64)])
+    # Rates that are not a multiple of 10 Hz: exact block bounds through a running sum.
+    energy = np.concatenate([[0.0], np.cumsum(power, dtype=np.float64)])
     starts = (np.arange(count) * step).astype(np.int64)
     ends = np.minimum(starts + int(_MIN_LOUDNESS_SECONDS * rate), power.size)
     return (energy[ends] - energy[starts]) / (_MIN_LOUDNESS_SECONDS * rate)
 
 
-def gated_loudness(power: np.ndarray, rate: int, weights: np.ndarray | None = None) -> float:
-    """Integrated loudness (LUFS) from K-weighted power, with BS.1770's absolute and relative gates."""
-    z = _block_energies(power, rate, weights)
+def _gate(z: np.ndarray) -> float:
+    """BS.1770 integrated loudness from block mean powers: absolute gate at -70 LUFS, relative at -10 LU."""
     with np.errstate(divide="ignore"):
         block_loudness = -0.691 + 10 * np.log10(z)
     gated = z[block_loudness >= _SILENT_LUFS]
@@ -114,6 +100,11 @@ def gated_loudness(power: np.ndarray, rate: int, weights: np.ndarray | None = No
     relative_gate = -0.691 + 10 * math.log10(gated.mean()) - 10
     kept = z[(block_loudness > relative_gate) & (block_loudness > _SILENT_LUFS)]
     return -0.691 + 10 * math.log10(kept.mean()) if kept.size else -math.inf
+
+
+def gated_loudness(power: np.ndarray, rate: int) -> float:
+    """Integrated loudness (LUFS) from K-weighted power, with BS.1770's absolute and relative gates."""
+    return _gate(_block_energies(power, rate))
 
 
 def integrated_loudness(samples: np.ndarray, rate: int) -> float:
@@ -263,31 +254,47 @@ def compress(samples: np.ndarray, rate: int, profile: MasteringProfile) -> np.nd
     return gain
 
 
-def _block_minima(values: np.ndarray, block: int) -> np.ndarray:
-    """The smallest value of every ``block`` consecutive values (the last block may be shorter)."""
+_LIMITER_BLOCK = 32  # samples per limiter gain step
+
+
+def _block_reduce(values: np.ndarray, block: int, reduce: np.ufunc) -> np.ndarray:
+    """``reduce`` (np.minimum, np.maximum, np.add) over every ``block`` values (the last may be shorter)."""
     whole = len(values) // block
-    minima = values[: whole * block].reshape(whole, block).min(axis=1)
-    return np.append(minima, values[whole * block :].min()) if whole * block < len(values) else minima
+    result = reduce.reduce(values[: whole * block].reshape(whole, block), axis=1)
+    if whole * block < len(values):
+        result = np.append(result, reduce.reduce(values[whole * block :]))
+    return result
+
+
+def _limiter_radius(rate: int) -> int:
+    """Look-ahead, hold and release of the limiter (5 ms) in blocks."""
+    return max(1, round(0.005 * rate / _LIMITER_BLOCK))
+
+
+def _held_gain(block_peaks: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray | None:
+    """Per-block gain keeping each block's true peak under the ceiling, held 5 ms either side; None if unneeded."""
+    ceiling = 10 ** (ceiling_dbtp / 20)
+    needed = np.minimum(1.0, ceiling / np.maximum(block_peaks, 1e-9))
+    if needed.min() >= 1.0:
+        return None
+    return minimum_filter1d(needed, size=2 * _limiter_radius(rate) + 3)
+
+
+def _gain_curve(held: np.ndarray, length: int, rate: int) -> np.ndarray:
+    """Per-sample gain from held block gains, smoothed over 5 ms.
+
+    A moving average no wider than the hold keeps every sample at or below the gain it needs.
+    """
+    size = _limiter_radius(rate) * _LIMITER_BLOCK
+    return uniform_filter1d(
+        np.repeat(held.astype(np.float32), _LIMITER_BLOCK)[:length], size=size, mode="nearest"
+    )
 
 
 def limiter_gain(peaks: np.ndarray, rate: int, ceiling_dbtp: float) -> np.ndarray | None:
-    """Per-sample gain that keeps a true-peak envelope under the ceiling, with look-ahead and release ramps.
-
-    ``None`` when no sample needs limiting. Gains are taken per 32-sample block (the block's smallest need),
-    held for 5 ms either side, then smoothed over 5 ms: a moving average no wider than the hold keeps
-    every sample at or below the gain it needs.
-    """
-    ceiling = np.float32(10 ** (ceiling_dbtp / 20))
-    needed = np.maximum(peaks, np.float32(1e-9), dtype=np.float32)
-    np.divide(ceiling, needed, out=needed)
-    np.minimum(needed, 1.0, out=needed)
-    if needed.min() >= 1.0:
-        return None
-    block = 32
-    radius = max(1, round(0.005 * rate / block))
-    held = minimum_filter1d(_block_minima(needed, block), size=2 * radius + 3)
-    del needed
-    return uniform_filter1d(np.repeat(held, block)[: len(peaks)], size=radius * block, mode="nearest")
+    """Per-sample gain that keeps a true-peak envelope under the ceiling (look-ahead, hold, release ramps)."""
+    held = _held_gain(_block_reduce(peaks, _LIMITER_BLOCK, np.maximum), rate, ceiling_dbtp)
+    return None if held is None else _gain_curve(held, len(peaks), rate)
 
 
 def apply_gain_db(samples: np.ndarray, gain_db: float) -> np.ndarray:
@@ -306,32 +313,38 @@ def meet_targets(
 ) -> tuple[np.ndarray, float]:
     """Find the gain that, followed by the true-peak limiter, meets the loudness target: (audio, LUFS estimate).
 
-    Gain is linear, so the true-peak envelope and the K-weighted power are computed once; each try scales
-    them, derives the limiter's gain curve and estimates the loudness from the power weighted by that
-    curve (the limiter's gain moves slowly next to the audio). The caller measures the encoded result.
+    Gain is linear, so the true-peak envelope and the K-weighted power are computed once and reduced to
+    32-sample blocks; each try scales the block peaks, derives the limiter's block gains and estimates the
+    loudness from the block powers weighted by them (the limiter's gain moves slowly next to the audio).
+    Only the chosen gain is applied sample by sample. The caller measures the encoded result exactly.
     """
+    minimum = math.ceil(_MIN_LOUDNESS_SECONDS * rate) + 1
     x = np.asarray(samples, dtype=np.float32)
-    if x.size <= math.ceil(_MIN_LOUDNESS_SECONDS * rate):
-        x = np.concatenate([x, np.zeros(math.ceil(_MIN_LOUDNESS_SECONDS * rate) + 1 - x.size, np.float32)])
-        power = k_weighted_power(np.resize(samples, x.size), rate)  # short clips are measured looped
-    else:
-        power = k_weighted_power(x, rate)
+    looped = np.resize(x, minimum) if x.size < minimum else x  # short clips are measured looped
+    power = k_weighted_power(looped, rate)
     loudness = gated_loudness(power, rate)
     if not math.isfinite(loudness):
         raise SpeechError("The audio is silent.", "Âm thanh không có tiếng.")
     start = target_lufs - loudness
     most = start + 12.0  # the limiter never needs more than 12 dB of extra gain to reach the target
-    ceiling = 10 ** (ceiling_dbtp / 20)
-    envelope = _true_peak_envelope(x, ceiling / 10 ** (most / 20) / 2)
-    gain_db, tried = start, []
+    floor = 10 ** ((ceiling_dbtp - most) / 20) / 2
+    block_peaks = _block_reduce(_true_peak_envelope(looped, floor), _LIMITER_BLOCK, np.maximum)
+    block_power = _block_reduce(power.astype(np.float64), _LIMITER_BLOCK, np.add)
+    step_of_block = (np.arange(block_power.size) * _LIMITER_BLOCK / (rate / 10)).astype(np.int64)
+    count = round((power.size / rate - _MIN_LOUDNESS_SECONDS) * 10) + 1
+    gain_db, tried, held = start, [], None
     for _ in range(10):
-        scale = np.float32(10 ** (gain_db / 20))
-        curve = limiter_gain(envelope * scale, rate, ceiling_dbtp)
-        if curve is None:
+        scale = 10 ** (gain_db / 20)
+        held = _held_gain(block_peaks * scale, rate, ceiling_dbtp)
+        if held is None:
             loudness = gated_loudness(power, rate) + gain_db
         else:
-            curve *= scale
-            loudness = gated_loudness(power, rate, curve)
+            gains = uniform_filter1d(held, size=_limiter_radius(rate), mode="nearest") * scale
+            steps = np.bincount(step_of_block, weights=block_power * gains * gains, minlength=count + 3)
+            z = (steps[:count] + steps[1 : count + 1] + steps[2 : count + 2] + steps[3 : count + 3]) / (
+                _MIN_LOUDNESS_SECONDS * rate
+            )
+            loudness = _gate(z)
         tried.append((gain_db, loudness))
         error = target_lufs - loudness
         if abs(error) <= _LOUDNESS_TOLERANCE_LU / 2:
@@ -342,10 +355,11 @@ def meet_targets(
         else:
             gain_db += error * 1.5
         gain_db = min(gain_db, most)
-    if curve is None:
-        return apply_gain_db(samples, gain_db), loudness
-    curve = curve[: len(samples)]
-    curve *= samples
+    if held is None:
+        return apply_gain_db(x, tried[-1][0]), loudness
+    curve = _gain_curve(held, x.size, rate)
+    curve *= np.float32(10 ** (tried[-1][0] / 20))
+    curve *= x
     return curve, loudness
 
 
