@@ -400,7 +400,13 @@ def encode_to_targets(
 
 def prepare_jingle(data: bytes, profile: MasteringProfile) -> np.ndarray:
     """A jingle decoded, resampled, band-limited and brought to the profile's loudness target."""
-    decoded = decode_audio(data)
+    try:
+        decoded = decode_audio(data)
+    except SpeechError as exc:
+        raise SpeechError(
+            f"The jingle of mastering profile {profile.name!r} is not usable audio: {exc.message_en}",
+            f"Nhạc hiệu của cấu hình {profile.name!r} không dùng được: {exc.message_vi}",
+        ) from exc
     x = resample(decoded.samples, decoded.sample_rate, profile.sample_rate)
     x = band_limit(x, profile.sample_rate, profile.highpass_hz, profile.lowpass_hz)
     x = trim_silence(x, profile.sample_rate, profile.silence_threshold_db, 0.0)

@@ -125,3 +125,12 @@ def test_true_peak_sees_peaks_between_samples() -> None:
     sample_peak = 20 * math.log10(np.abs(x).max())
     assert sample_peak == pytest.approx(20 * math.log10(0.5) - 3.01, abs=0.05)
     assert true_peak_dbtp(x) == pytest.approx(20 * math.log10(0.5), abs=0.3)
+
+
+def test_unusable_jingle_is_reported_as_the_profiles_jingle() -> None:
+    from dataclasses import replace
+
+    speech, rate = espeak_samples()
+    with pytest.raises(tts.SpeechError) as caught:
+        master(speech, rate, replace(PROFILES["loudspeaker"], intro_jingle=b"not audio"))
+    assert "jingle" in caught.value.message_en and "Nhạc hiệu" in caught.value.message_vi
