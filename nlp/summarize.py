@@ -162,7 +162,14 @@ def summarize(
     model_dir: Path | None = None,
     places: Iterable[str] = (),
 ) -> Summary:
-    """A script that fits ``target_seconds`` (±10%) at the voice's rate, and an e-board text."""
+    """A script that fits ``target_seconds`` (±10%) at the voice's rate, and an e-board text.
+
+    Durations are estimated on the spoken form (normalize_for_speech) from the voice's calibrated rate
+    (nlp/data/speaking_rates.json); ``words_per_second`` (spoken syllables a second) overrides it. A text
+    that already fits is returned whole. ``model_dir`` asks for the abstractive backend, which falls back
+    to the extractive one (with ``fallback_reason``) when it is unavailable or its output is rejected.
+    ``places`` adds local place names (villages) to the facts a summary tries to keep.
+    """
     from nlp.clean import clean_text
     from nlp.errors import EmptyText
     from nlp.sentences import split_sentences
@@ -279,7 +286,7 @@ def drop_side_clauses(sentence: str, patterns: Sequence[re.Pattern[str]] = _SIDE
 
 # Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
 _LEAD_CLAUSE = re.compile(
-    r"^(?:để|nhằm|theo|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
+    r"^(?:để|nhằm|theo(?! dõi)|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
     r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây)\b[^,;:]*,\s+",
     re.IGNORECASE,
 )
