@@ -26,3 +26,15 @@ def configure_prefect(data_dir: Path) -> None:
         home = (Path(data_dir) / "prefect").resolve()
         home.mkdir(parents=True, exist_ok=True)
         os.environ.setdefault("PREFECT_HOME", str(home))
+
+
+def ensure_prefect_api() -> None:
+    """Reach the Prefect API once from this thread, so the ephemeral server starts exactly once.
+
+    Threads that call the API at the same moment on a cold start would each start a server
+    against the same database; warming up first avoids that race.
+    """
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        client.api_healthcheck()

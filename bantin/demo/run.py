@@ -9,7 +9,7 @@ from importlib.resources import files
 
 import typer
 
-from bantin.prefect_env import configure_prefect
+from bantin.prefect_env import configure_prefect, ensure_prefect_api
 from bantin.settings import Settings
 
 DEMO_PROVINCE = "Quảng Trị"
@@ -90,6 +90,7 @@ def run_production(settings: Settings, bulletin_ids: list[str]) -> dict:
     """Run the production flow while the demo reviewer approves each pause."""
     from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
 
+    ensure_prefect_api()
     reviewer = DemoReviewer()
     reviewer.start()
     try:
