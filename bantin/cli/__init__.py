@@ -24,13 +24,7 @@ _COMMAND_MODULES = (
 )
 
 for _name in _COMMAND_MODULES:
-    try:
-        _module = import_module(_name)
-    except ModuleNotFoundError as exc:  # a module still being written must not break the others
-        if exc.name != _name:
-            raise
-        continue
-    _module.register(app)
+    import_module(_name).register(app)
 
 
 def main() -> None:
