@@ -8,8 +8,10 @@ from deployments.serve import build_deployments
 def test_schedules_run_in_vietnam_time() -> None:
     found = {d.name: d for d in build_deployments()}
     assert set(found) == {"nightly", "editor", "emergency", "daily", "annual"}
-    schedules = {name: [(s.schedule.cron, s.schedule.timezone) for s in (d.schedules or [])]
-                 for name, d in found.items()}
+    schedules = {
+        name: [(s.schedule.cron, s.schedule.timezone) for s in (d.schedules or [])]
+        for name, d in found.items()
+    }
     assert schedules["nightly"] == [("0 2 * * *", "Asia/Ho_Chi_Minh")]
     assert schedules["annual"] == [("0 6 15 12 *", "Asia/Ho_Chi_Minh")]  # data period starts 15 December
     assert schedules["editor"] == schedules["emergency"] == []
