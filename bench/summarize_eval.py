@@ -1,6 +1,6 @@
 """Summaries of the sample bulletins: key-fact recall, duration error vs target, time per summary.
 
-Per bulletin and overall: share of key_facts kept (nlp.summarize.key_fact_kept), the estimated duration's
+Per bulletin and overall: share of key_facts kept (nlp.summary.key_fact_kept), the estimated duration's
 error vs target_seconds, and, when tts is importable, the measured duration of the script's spoken form
 synthesized with tts.render_speech (mastered audio). Prints JSON.
 
@@ -34,7 +34,7 @@ def measured_seconds(script: str, voice: str) -> float | None:
 
 
 def main() -> int:
-    from nlp.summarize import key_fact_kept, summarize
+    from nlp.summary import key_fact_kept, summarize
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voice", default="espeak-vi-north")

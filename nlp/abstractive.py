@@ -9,7 +9,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from nlp.entities import find_entities
-from nlp.summarize import DURATION_TOLERANCE, SpeakingRate, Summary, eboard_text, summarize_extractive
+from nlp.summary import DURATION_TOLERANCE, SpeakingRate, Summary, eboard_text, summarize_extractive
 
 MAX_INPUT_TOKENS = 1024
 MAX_OUTPUT_SYLLABLES = 640  # about three minutes of speech
@@ -90,7 +90,7 @@ def summarize_abstractive(
 ) -> Summary:
     """The model's summary when it is faithful and fits the target, else the extractive one with the reason."""
     from nlp.sentences import split_sentences
-    from nlp.summarize import estimate_seconds
+    from nlp.summary import estimate_seconds
 
     places = tuple(places)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import subprocess
 import sys
 from pathlib import Path
@@ -39,3 +40,11 @@ def test_cli_help_does_not_import_heavy_engines() -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("package", PACKAGES)
+def test_no_public_name_is_shadowed_by_a_submodule(package: str) -> None:
+    """A submodule named like a public function would replace it once imported (nlp.summarize did)."""
+    module = importlib.import_module(package)
+    shadowed = [name for name in module.__all__ if importlib.util.find_spec(f"{package}.{name}") is not None]
+    assert shadowed == []

@@ -60,7 +60,7 @@ def summarize_command(
     """Summarize a bulletin to a spoken length; prints JSON (script, eboard, estimated_seconds...)."""
     from bantin.settings import load_settings
     from nlp.errors import TextError
-    from nlp.summarize import summarize
+    from nlp.summary import summarize
 
     body, title, target = read_bulletin(path)
     target = seconds if seconds is not None else (target or 60.0)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from nlp.abstractive import ModelUnavailable, generate_summary, invented_facts, load_summarizer
-from nlp.summarize import summarize
+from nlp.summary import summarize
 
 torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")

@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 
 from nlp.errors import EmptyText
 from nlp.sentences import split_sentences
-from nlp.summarize import Summary, key_fact_kept, speaking_rate, summarize
+from nlp.summary import Summary, key_fact_kept, speaking_rate, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 BULLETINS = sorted((REPO.parent / "shared" / "data" / "bulletins").glob("*.json"))
