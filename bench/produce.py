@@ -17,7 +17,9 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 BULLETINS = REPO.parent / "shared" / "data" / "bulletins"
-sys.path = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent]  # bench/tts.py shadows tts
+sys.path = [
+    p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent
+]  # bench/tts.py shadows tts
 
 
 def run(runner: str, limit: int) -> dict:
@@ -39,9 +41,14 @@ def run(runner: str, limit: int) -> dict:
         storage.import_province(session=session, province="Quảng Trị")
         for path in sorted(BULLETINS.glob("*.json"))[:limit]:
             raw = json.loads(path.read_text(encoding="utf-8"))
-            draft = storage.BulletinDraft(title=raw["title"], body=raw["body"], source_unit="44",
-                                          target_units=["18904"], target_seconds=raw["target_seconds"],
-                                          external_id=raw["id"])
+            draft = storage.BulletinDraft(
+                title=raw["title"],
+                body=raw["body"],
+                source_unit="44",
+                target_units=["18904"],
+                target_seconds=raw["target_seconds"],
+                external_id=raw["id"],
+            )
             ids.append(str(storage.save_draft(session=session, draft=draft)[0].id))
     engine.dispose()
     ensure_prefect_api()
@@ -50,15 +57,22 @@ def run(runner: str, limit: int) -> dict:
     started = time.perf_counter()
     try:
         outcome = produce_bulletins.with_options(task_runner=task_runner_for(runner))(
-            ProduceRequest(bulletins=ids, review_timeout_minutes=10))
+            ProduceRequest(bulletins=ids, review_timeout_minutes=10)
+        )
     finally:
         reviewer.stop.set()
         reviewer.join()
     seconds = time.perf_counter() - started
     audio = sum(row["audio"]["duration_s"] for row in outcome.values() if "audio" in row)
-    return {"runner": runner, "bulletins": len(ids), "produced": sum("audio" in r for r in outcome.values()),
-            "wall_seconds": round(seconds, 1), "audio_seconds": round(audio, 1),
-            "seconds_per_bulletin": round(seconds / max(len(ids), 1), 2), "cpus": os.cpu_count()}
+    return {
+        "runner": runner,
+        "bulletins": len(ids),
+        "produced": sum("audio" in r for r in outcome.values()),
+        "wall_seconds": round(seconds, 1),
+        "audio_seconds": round(audio, 1),
+        "seconds_per_bulletin": round(seconds / max(len(ids), 1), 2),
+        "cpus": os.cpu_count(),
+    }
 
 
 def main() -> None:
