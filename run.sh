@@ -19,6 +19,24 @@ install() {  # install the project (with extras, if named), pinned by constraint
   "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e "$target"
 }
 
+ensure_chromium() {  # the browser tests drive Debian's chromium: playwright cannot download one here
+  if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then return 0; fi
+  local sudo="" log
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi  # -n: never prompt (CI has no stdin)
+  log=$(mktemp)
+  # Without recommends, but with a font that has Vietnamese glyphs (a recommend of chromium).
+  set -- install -y -q --no-install-recommends chromium fonts-liberation
+  if $sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@" >"$log" 2>&1 </dev/null \
+    || { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -q >>"$log" 2>&1 </dev/null \
+      && $sudo env DEBIAN_FRONTEND=noninteractive apt-get "$@" >>"$log" 2>&1 </dev/null; }; then
+    rm -f "$log"
+  else
+    echo "run.sh: could not install chromium with apt-get; the browser tests skip (fail under CI):" >&2
+    tail -n 5 "$log" >&2
+    rm -f "$log"
+  fi
+}
+
 case "${1:-}" in
   demo)
     ensure_venv
@@ -30,6 +48,7 @@ case "${1:-}" in
   test)
     ensure_venv
     install dev,neural
+    ensure_chromium
     shift
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .

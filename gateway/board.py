@@ -11,7 +11,7 @@ from gateway.schemas import ManifestItem
 REFRESH_SECONDS = 60
 _PRIORITY_LABEL = {"emergency": "KHẨN CẤP", "priority": "ƯU TIÊN", "normal": ""}
 _STYLE = (
-    "body{font-family:sans-serif;margin:2rem;background:#fff;color:#111;font-size:1.6rem}"
+    "body{font-family:sans-serif;margin:2rem;background:#fff;color:#111;font-size:1.6rem;overflow-wrap:anywhere}"
     "article{border-bottom:2px solid #ccc;padding:1rem 0}.emergency{background:#b00020;color:#fff;padding:1rem}"
     ".badge{font-weight:bold;letter-spacing:.1em}h1{font-size:2.2rem;margin:.2rem 0}small{color:#555}"
     ".emergency small{color:#eee}"
@@ -50,6 +50,7 @@ def render_board(device_name: str, items: list[ManifestItem], *, now: datetime, 
         body = "<p>Hiện chưa có bản tin.</p>"
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
         f"<title>Bảng tin — {html.escape(device_name)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"

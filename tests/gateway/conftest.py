@@ -16,6 +16,7 @@ from sqlmodel import select
 
 import storage
 from gateway.app import create_app
+from gateway.server import serve_in_thread
 
 PROVINCE = "Quảng Trị"
 
@@ -176,6 +177,13 @@ BOTH_DATABASES = pytest.mark.parametrize(
 def client(world: World) -> TestClient:
     with TestClient(create_app(world.settings)) as test_client:
         yield test_client
+
+
+@pytest.fixture
+def gateway_url(world: World) -> str:
+    """The base URL of the real gateway serving ``world`` over a socket (uvicorn in a thread)."""
+    with serve_in_thread(create_app(world.settings)) as url:
+        yield url
 
 
 def auth(world: World, device_id: str, *, as_device: str | None = None) -> dict[str, str]:
