@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 
@@ -73,13 +72,8 @@ def import_recording(
     except SpeechError as exc:  # e.g. nothing left above the noise floor once rumble is filtered out
         raise AudioRejected(exc.message_en, exc.message_vi) from exc
     finished = time.perf_counter()
-    return SpeechResult(
-        mp3=mastered.mp3,
-        sha256=hashlib.sha256(mastered.mp3).hexdigest(),
-        duration_s=round(mastered.duration_s, 3),
-        sample_rate=mastered.sample_rate,
-        loudness_lufs=round(mastered.loudness_lufs, 2),
-        true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
+    return SpeechResult.from_mastered(
+        mastered,
         engine="recording",
         voice="recording",
         language="",

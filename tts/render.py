@@ -16,7 +16,7 @@ import numpy as np
 from tts.config import DEFAULT_VOICE, MAX_TEXT_CHARS, MasteringProfile, SynthesisConfig
 from tts.engine import Voice, VoiceInfo
 from tts.errors import EmptySpeechText, SpeechError, SpeechTextTooLong
-from tts.mastering import get_profile, master
+from tts.mastering import MasteredAudio, get_profile, master
 
 # Bump when the splitting, joining or mastering code changes what audio a request produces.
 PIPELINE_VERSION = "1"
@@ -58,6 +58,19 @@ class SpeechResult:
     def metadata(self) -> dict[str, object]:
         """Everything but the MP3 bytes, JSON-friendly."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name != "mp3"}
+
+    @classmethod
+    def from_mastered(cls, mastered: MasteredAudio, **made_by: object) -> SpeechResult:
+        """A result for ``mastered`` audio: its bytes, key and measurements, plus what made it."""
+        return cls(
+            mp3=mastered.mp3,
+            sha256=hashlib.sha256(mastered.mp3).hexdigest(),
+            duration_s=round(mastered.duration_s, 3),
+            sample_rate=mastered.sample_rate,
+            loudness_lufs=round(mastered.loudness_lufs, 2),
+            true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
+            **made_by,  # type: ignore[arg-type]
+        )
 
     @classmethod
     def from_metadata(cls, metadata: dict[str, object], mp3: bytes) -> SpeechResult:
@@ -298,13 +311,8 @@ def render_speech(
     synthesized = time.perf_counter()
     mastered = master(samples, rate, mastering_profile)
     finished = time.perf_counter()
-    return SpeechResult(
-        mp3=mastered.mp3,
-        sha256=hashlib.sha256(mastered.mp3).hexdigest(),
-        duration_s=round(mastered.duration_s, 3),
-        sample_rate=mastered.sample_rate,
-        loudness_lufs=round(mastered.loudness_lufs, 2),
-        true_peak_dbtp=round(mastered.true_peak_dbtp, 2),
+    return SpeechResult.from_mastered(
+        mastered,
         engine=loaded.info.engine,
         voice=loaded.info.name,
         language=loaded.info.language,
