@@ -38,12 +38,6 @@ HARSH = FaultConfig(
 )
 
 
-@pytest.fixture
-def gateway_url(world):
-    with serve_in_thread(create_app(world.settings)) as url:
-        yield url
-
-
 def fleet(world, count: int = 4) -> list[tuple[str, str]]:
     with world.session() as session:
         return simulated_devices(session=session, count=count)
