@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The README's two commands: `./run.sh demo` runs the main job on embedded defaults;
 # `./run.sh test` installs what the tests need and runs them. Each sets itself up.
+# `./run.sh coqui` adds the Coqui TTS engine to the venv.
 set -euo pipefail
 cd "$(dirname "$0")"
 VENV=${BANTIN_VENV:-.venv}
@@ -57,8 +58,15 @@ case "${1:-}" in
       bash tests/run-coqui.sh
     fi
     ;;
+  coqui)  # Coqui TTS voices in this venv (README: "Speech models and the Coqui extra")
+    ensure_venv
+    install neural,coqui
+    "$VENV/bin/python" -m pip install --quiet --no-deps -r tests/coqui-nodeps-requirements.txt
+    bash scripts/torchaudio-cpu.sh "$VENV/bin/python"
+    "$VENV/bin/bantin" voices
+    ;;
   *)
-    echo "usage: ./run.sh demo | ./run.sh test [pytest args]" >&2
+    echo "usage: ./run.sh demo | ./run.sh test [pytest args] | ./run.sh coqui" >&2
     exit 2
     ;;
 esac

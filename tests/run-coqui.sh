@@ -36,21 +36,9 @@ build_venv() {
     "$PYTHON" -m venv "$VENV"
     pip_install -r "$REQUIREMENTS"
     pip_install --no-deps -r "$NODEPS_REQUIREMENTS"
-    drop_torchaudio_native_ops
+    bash "$REPO/scripts/torchaudio-cpu.sh" "$VENV/bin/python"
     touch "$MARKER"
     log "venv ready in $((SECONDS - started)) s, $(du -sh "$VENV" | cut -f1)"
-}
-
-# PyPI's torchaudio is a CUDA build: its compiled ops need libc10_cuda.so, absent from the CPU torch, and
-# fail at import. Without the library files torchaudio imports its pure-PyTorch parts only (documented
-# fallback in torchaudio/_extension/utils.py), which is all Coqui's VITS/XTTS inference uses.
-drop_torchaudio_native_ops() {
-    if "$VENV/bin/python" -c 'import torchaudio' 2>/dev/null; then
-        return
-    fi
-    log "torchaudio's compiled ops do not load with this torch; using its pure-PyTorch parts"
-    rm -f "$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"/torchaudio/lib/*.so
-    "$VENV/bin/python" -c 'import torchaudio'
 }
 
 # The project itself, editable and without its dependencies. One venv serves every clone with the same
