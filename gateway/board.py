@@ -48,10 +48,27 @@ def render_board(device_name: str, items: list[ManifestItem], *, now: datetime, 
         body = f"<p>Chưa đến giờ hiển thị. Bản tin tiếp theo lúc {at}.</p>"
     else:
         body = "<p>Hiện chưa có bản tin.</p>"
+    return _page(f"Bảng tin — {device_name}", body)
+
+
+def render_board_error(status: int, code: str, message_vi: str, message_en: str) -> str:
+    """The page a board shows when it cannot show bulletins: why, in Vietnamese then English.
+
+    It refreshes like the board itself, so a board recovers on its own once the cause is fixed.
+    """
+    body = (
+        f'<section class="error"><h1>Bảng tin chưa hiển thị được (lỗi {status})</h1>'
+        f'<p>{html.escape(message_vi)}</p><p lang="en"><small>{html.escape(message_en)} '
+        f"[{html.escape(code)}]</small></p></section>"
+    )
+    return _page("Bảng tin — lỗi", body)
+
+
+def _page(title: str, body: str) -> str:
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
-        f"<title>Bảng tin — {html.escape(device_name)}</title><style>{_STYLE}</style></head>"
+        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"
     )

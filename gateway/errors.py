@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from sqlalchemy.exc import IntegrityError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 import storage
+from gateway.board import render_board_error
 
 
 class GatewayError(Exception):
@@ -42,22 +43,37 @@ def error_response(
     *,
     details: list[str] | None = None,
     headers=None,
-) -> JSONResponse:
+    request: Request | None = None,
+) -> JSONResponse | HTMLResponse:
+    """The bilingual JSON error body; an HTML page instead for a browser showing an e-board page."""
+    if request is not None and _wants_board_page(request):
+        page = render_board_error(status, code, message_vi, message_en)
+        return HTMLResponse(
+            page, status_code=status, headers={**(headers or {}), "Cache-Control": "no-store"}
+        )
     body = {"error": code, "message_vi": message_vi, "message_en": message_en, "details": details or []}
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def _wants_board_page(request: Request) -> bool:
+    """A browser (it accepts HTML and did not ask for JSON) asking for a device's e-board page."""
+    accept = request.headers.get("accept", "")
+    return request.url.path.endswith("/board") and "text/html" in accept and "application/json" not in accept
 
 
 def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
-async def _gateway_error(_request: Request, exc: GatewayError) -> JSONResponse:
-    return error_response(exc.status, exc.code, exc.message_en, exc.message_vi, headers=exc.headers)
+async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
+    return error_response(
+        exc.status, exc.code, exc.message_en, exc.message_vi, headers=exc.headers, request=request
+    )
 
 
-async def _storage_error(_request: Request, exc: storage.StorageError) -> JSONResponse:
+async def _storage_error(request: Request, exc: storage.StorageError) -> JSONResponse:
     status = _STORAGE_STATUS.get(type(exc).__name__, 400)
-    return error_response(status, exc.code, exc.message_en, exc.message_vi)
+    return error_response(status, exc.code, exc.message_en, exc.message_vi, request=request)
 
 
 async def _validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -89,13 +105,14 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     )
 
 
-async def _database_busy(_request: Request, exc: OperationalError) -> JSONResponse:
+async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
     return error_response(
         503,
         "database_unavailable",
         "the database is busy or unreachable; nothing was stored — retry in a few seconds",
         "cơ sở dữ liệu đang bận hoặc không kết nối được; chưa lưu gì — hãy thử lại sau vài giây",
         headers={"Retry-After": "5"},
+        request=request,
     )
 
 

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlmodel import select
 
@@ -202,9 +203,21 @@ def test_board_without_its_token_shows_the_error(world, open_board, token, statu
     response, page = open_board(token)
 
     assert response.status == status
-    assert response.json()["error"] == code
+    assert response.headers["content-type"].startswith("text/html")  # a page a reader can read, not JSON
+    assert page.locator("html").get_attribute("lang") == "vi"
     seen = page.locator("body").inner_text()
-    assert message_vi in seen and EMERGENCY_TITLE not in seen
+    assert message_vi in seen and f"[{code}]" in seen and EMERGENCY_TITLE not in seen
+    assert "{" not in seen and "message_vi" not in seen
+    assert page.locator('meta[http-equiv="refresh"]').count() == 1  # it recovers once the token is fixed
+
+
+def test_device_api_clients_still_get_json_errors(world, gateway_url):
+    response = httpx.get(
+        f"{gateway_url}/v1/devices/{BOARD}/board", headers={"Accept": "application/json"}, timeout=10
+    )
+
+    assert response.status_code == 401
+    assert response.json()["error"] == "missing_token"
 
 
 def test_another_devices_token_does_not_open_the_board(world, open_board):
