@@ -8,6 +8,7 @@ text, speech, review round trips and distribution. Usage: python bench/produce.p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -80,7 +81,9 @@ def main() -> None:
     parser.add_argument("--runner", default="threads", choices=["threads", "processes"])
     parser.add_argument("--limit", type=int, default=12)
     args = parser.parse_args()
-    print(json.dumps(run(args.runner, args.limit), indent=2))
+    with contextlib.redirect_stdout(sys.stderr):  # the reviewer's progress lines; stdout is the JSON
+        result = run(args.runner, args.limit)
+    print(json.dumps(result, indent=2))
 
 
 if __name__ == "__main__":

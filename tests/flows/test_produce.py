@@ -152,3 +152,30 @@ def test_a_draft_in_another_language_is_reported_to_the_editor(data_dir: Path) -
         note = storage.get_bulletin(session, bad).production_note
         assert "tiếng Việt" in note or "Vietnamese" in note
     engine.dispose()
+
+
+def test_renditions_are_synthesized_in_worker_processes(data_dir: Path) -> None:
+    """BANTIN_TASK_RUNNER=processes: text and speech tasks run in a process pool across the cores."""
+    from flows.produce import task_runner_for
+
+    ids = [submit(data_dir, raw) for raw in DRAFTS[:2]]
+    reviewer = Reviewer(ReviewDecision.approve)
+    reviewer.start()
+    try:
+        outcome = produce_bulletins.with_options(task_runner=task_runner_for("processes"))(
+            ProduceRequest(bulletins=[str(i) for i in ids], distribute=False)
+        )
+    finally:
+        reviewer.done.set()
+        reviewer.join()
+    assert {row["decision"] for row in outcome.values()} == {"approve"}
+    engine = storage.make_engine(f"sqlite:///{data_dir / 'bantin.db'}")
+    with storage.session_scope(engine) as session:
+        for row in outcome.values():
+            audio = next(
+                r for r in storage.renditions(session, row["version_id"]) if r.kind == RenditionKind.audio
+            )
+            assert audio.engine == "espeak" and audio.voice == "espeak-vi-north"
+            assert audio.duration_s > 5 and -17.0 < audio.loudness_lufs < -15.0
+            assert (data_dir / "objects" / audio.audio_key).stat().st_size > 10_000
+    engine.dispose()
