@@ -276,29 +276,112 @@ _TAIL_CLAUSES = (
 )
 
 
+# Words a sentence cannot end on: a cut after one of them left a clause unfinished ("...rác hoặc.").
+_DANGLING = frozenset(
+    [
+        "hoặc",
+        "và",
+        "hay",
+        "nhưng",
+        "mà",
+        "thì",
+        "tránh",
+        "của",
+        "cho",
+        "với",
+        "là",
+        "các",
+        "những",
+        "không",
+        "chưa",
+        "để",
+        "từ",
+        "đến",
+        "tại",
+        "ở",
+        "bằng",
+        "theo",
+        "như",
+        "nếu",
+        "khi",
+        "được",
+        "bị",
+        "sẽ",
+        "đã",
+        "đang",
+        "cần",
+        "phải",
+    ]
+)
+
+
 def drop_side_clauses(sentence: str, patterns: Sequence[re.Pattern[str]] = _SIDE_CLAUSES) -> str:
-    """The sentence without examples and trailing purpose/reason clauses, when enough of it remains."""
+    """The sentence without examples and trailing purpose/reason clauses, when enough of it remains.
+
+    A removal that would leave a clause unfinished (the verb "để" read as "in order to") is not made.
+    """
     shorter = sentence
     for pattern in patterns:
-        shorter = pattern.sub("", shorter)
+        candidate = pattern.sub("", shorter)
+        if not _ends_unfinished(candidate):
+            shorter = candidate
     return shorter if len(_WORD.findall(shorter)) >= 5 else sentence
+
+
+def _ends_unfinished(sentence: str) -> bool:
+    """Whether the sentence, or one of its clauses before a semicolon, ends on a dangling word."""
+    for clause in sentence.split(";"):
+        words = _WORD.findall(clause.lower())
+        if words and words[-1] in _DANGLING:
+            return True
+    return False
 
 
 # Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
 _LEAD_CLAUSE = re.compile(
     r"^(?:để|nhằm|theo(?! dõi)|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
-    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây)\b[^,;:]*,\s+",
+    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây)\b",
     re.IGNORECASE,
 )
+# Words a main clause (or a framing adverbial the listener needs) can start with after a lead clause.
+_CLAUSE_OPENERS = re.compile(
+    r"^(?:bà con|người dân|nhân dân|các|mỗi|mọi|toàn|chúng ta|từ|kể từ|trong|vào|hồi|khi|do|nếu|sau|trước|"
+    r"trên|tại|hiện|năm|ngày|tháng|theo|xã|thôn|bản|ấp|tỉnh|huyện)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_TAGS = ("N", "P", "L", "M")  # pyvi tags a subject can start with: nouns, pronouns, quantifiers
 
 
 def drop_lead_clause(sentence: str) -> str:
-    """The sentence without a framing lead clause ("Để chủ động phòng dịch, ...", "Theo quy định, ...")."""
-    match = _LEAD_CLAUSE.match(sentence)
-    if not match or len(_WORD.findall(sentence[match.end() :])) < 5:
+    """The sentence without a framing lead clause ("Để chủ động phòng dịch, ...", "Theo quy định, ...").
+
+    The lead ends at the first comma after which a main clause starts, not at a comma inside it: "Để
+    chủ động phòng, chống dịch, UBND xã tổ chức..." loses "Để chủ động phòng, chống dịch," whole. When
+    no comma is followed by a clause, the sentence is kept as it is.
+    """
+    if not _LEAD_CLAUSE.match(sentence):
         return sentence
-    rest = sentence[match.end() :]
-    return rest[0].upper() + rest[1:]
+    for comma in re.finditer(r",\s+", sentence):
+        rest = sentence[comma.end() :]
+        if len(_WORD.findall(rest)) < 5:
+            break
+        if _starts_clause(rest):
+            return rest[0].upper() + rest[1:]
+    return sentence
+
+
+def _starts_clause(text: str) -> bool:
+    """Whether ``text`` (what follows a comma) starts a clause rather than the next item of a list."""
+    from pyvi import ViPosTagger, ViTokenizer
+
+    if _CLAUSE_OPENERS.match(text):
+        return True
+    segment = re.split(r"[,;:]", text, maxsplit=1)[0]
+    tags = [str(tag) for tag in ViPosTagger.postagging(ViTokenizer.tokenize(segment))[1]]
+    has_verb = any(tag.startswith("V") for tag in tags[1:])
+    if text[0].isupper():  # a name or acronym: a subject, unless it is one more item of a list of names
+        return has_verb or len(segment.split()) > 3 or segment == text
+    return bool(tags) and tags[0].startswith(_SUBJECT_TAGS) and has_verb
 
 
 def drop_acronym_glosses(sentence: str) -> str:
@@ -414,8 +497,7 @@ def option_value(text: str, places: Iterable[str] = ()) -> float:
         label for label, _ in {(e.label, e.text.lower()) for e in find_entities(text, tuple(places))}
     )
     fact_value = sum(FACT_WEIGHTS.get(label, 0.0) * n**0.75 for label, n in facts.items())
-    lowered = text.lower()
-    cues = sum(w for cue, w in ACTION_CUES.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", lowered))
+    cues = _cue_weight(text)
     value = fact_value + CUE_FACTOR * min(cues, 5.0) + WORD_VALUE * len(_WORD.findall(text))
     if text.rstrip().endswith(":"):  # an announcement of a list means nothing without the list
         value *= 0.3

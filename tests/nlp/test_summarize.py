@@ -10,7 +10,15 @@ from typer.testing import CliRunner
 
 from nlp.errors import EmptyText
 from nlp.sentences import split_sentences
-from nlp.summary import Summary, key_fact_kept, speaking_rate, summarize
+from nlp.summary import (
+    Summary,
+    drop_lead_clause,
+    drop_side_clauses,
+    key_fact_kept,
+    sentence_options,
+    speaking_rate,
+    summarize,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 BULLETINS = sorted((REPO.parent / "shared" / "data" / "bulletins").glob("*.json"))
@@ -85,6 +93,48 @@ def test_sentences_keep_their_original_order(summaries: list[tuple[dict, Summary
             assert found >= 0, (bulletin["id"], sentence)
             cursor = found + 1
         assert summary.script == " ".join(summary.sentences)
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shortened"),
+    [
+        (  # a comma inside the lead clause ("phòng, chống") does not end it
+            "Để chủ động phòng, chống dịch cúm gia cầm, Trạm Thú y xã tổ chức tiêm phòng cho đàn gà vào ngày 12/3.",
+            "Trạm Thú y xã tổ chức tiêm phòng cho đàn gà vào ngày 12/3.",
+        ),
+        (  # nor does a list of things inside it
+            "Nhằm bảo vệ lúa, ngô, khoai trước đợt rét, UBND xã đề nghị bà con che phủ ruộng mạ bằng nilon.",
+            "UBND xã đề nghị bà con che phủ ruộng mạ bằng nilon.",
+        ),
+        (
+            "Theo kế hoạch của huyện, từ ngày 05/4/2026 các hộ nuôi lợn phải khai báo số lượng đàn.",
+            "Từ ngày 05/4/2026 các hộ nuôi lợn phải khai báo số lượng đàn.",
+        ),
+        (  # no comma is followed by a clause: the sentence stays whole rather than broken
+            "Thực hiện chỉ đạo của cấp trên về thu gom, vận chuyển, xử lý rác thải sinh hoạt tại thôn Đông.",
+            "Thực hiện chỉ đạo của cấp trên về thu gom, vận chuyển, xử lý rác thải sinh hoạt tại thôn Đông.",
+        ),
+    ],
+)
+def test_lead_clause_is_dropped_whole(sentence: str, shortened: str) -> None:
+    assert drop_lead_clause(sentence) == shortened
+
+
+def test_the_verb_de_is_not_read_as_a_purpose_clause() -> None:
+    verb = "Người dân không đổ rác ra đường hoặc để trâu bò thả rông sẽ bị nhắc nhở; tái phạm sẽ bị phạt."
+    purpose = "Bà con đến Trạm Y tế xã trước 8h00 để được khám sàng lọc miễn phí."
+    assert drop_side_clauses(verb) == verb
+    assert drop_side_clauses(purpose) == "Bà con đến Trạm Y tế xã trước 8h00."
+    assert all(not option.endswith("hoặc.") for option in sentence_options([verb])[0])
+
+
+def test_no_script_sentence_is_left_unfinished(summaries: list[tuple[dict, Summary]]) -> None:
+    dangling = {"hoặc", "và", "tránh", "của", "cho", "với", "để", "là", "các"}
+    for bulletin, summary in summaries:
+        for sentence in summary.sentences:
+            last = sentence.rstrip(".!?;: ").split()[-1].lower()
+            assert last not in dangling, (bulletin["id"], sentence)
+            assert sentence[0].isupper() or sentence[0].isdigit(), (bulletin["id"], sentence)
 
 
 def test_short_text_is_returned_whole() -> None:
