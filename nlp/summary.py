@@ -340,7 +340,7 @@ def _ends_unfinished(sentence: str) -> bool:
 # Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
 _LEAD_CLAUSE = re.compile(
     r"^(?:để|nhằm|theo(?! dõi)|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
-    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây)\b",
+    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây|mọi thắc mắc|mọi thông tin|mọi chi tiết)\b",
     re.IGNORECASE,
 )
 # Words a main clause (or a framing adverbial the listener needs) can start with after a lead clause.

@@ -110,6 +110,10 @@ def test_sentences_keep_their_original_order(summaries: list[tuple[dict, Summary
             "Theo kế hoạch của huyện, từ ngày 05/4/2026 các hộ nuôi lợn phải khai báo số lượng đàn.",
             "Từ ngày 05/4/2026 các hộ nuôi lợn phải khai báo số lượng đàn.",
         ),
+        (
+            "Mọi thắc mắc, bà con liên hệ Trạm Y tế xã qua số điện thoại 0214 3856 113 trong giờ hành chính.",
+            "Bà con liên hệ Trạm Y tế xã qua số điện thoại 0214 3856 113 trong giờ hành chính.",
+        ),
         (  # no comma is followed by a clause: the sentence stays whole rather than broken
             "Thực hiện chỉ đạo của cấp trên về thu gom, vận chuyển, xử lý rác thải sinh hoạt tại thôn Đông.",
             "Thực hiện chỉ đạo của cấp trên về thu gom, vận chuyển, xử lý rác thải sinh hoạt tại thôn Đông.",
