@@ -65,13 +65,13 @@ def _field(loc: tuple) -> str:
     return ".".join(str(part) for part in loc if part != "body") or "body"
 
 
-async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse:
+async def _gateway_error(request: Request, exc: GatewayError) -> JSONResponse | HTMLResponse:
     return error_response(
         exc.status, exc.code, exc.message_en, exc.message_vi, headers=exc.headers, request=request
     )
 
 
-async def _storage_error(request: Request, exc: storage.StorageError) -> JSONResponse:
+async def _storage_error(request: Request, exc: storage.StorageError) -> JSONResponse | HTMLResponse:
     status = _STORAGE_STATUS.get(type(exc).__name__, 400)
     return error_response(status, exc.code, exc.message_en, exc.message_vi, request=request)
 
@@ -105,7 +105,7 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
     )
 
 
-async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse:
+async def _database_busy(request: Request, exc: OperationalError) -> JSONResponse | HTMLResponse:
     return error_response(
         503,
         "database_unavailable",
