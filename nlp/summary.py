@@ -370,6 +370,7 @@ def drop_lead_clause(sentence: str) -> str:
     return sentence
 
 
+@lru_cache(maxsize=4096)  # sentence_options asks again for the same text (with and without glosses)
 def _starts_clause(text: str) -> bool:
     """Whether ``text`` (what follows a comma) starts a clause rather than the next item of a list."""
     from pyvi import ViPosTagger, ViTokenizer
