@@ -64,6 +64,14 @@ CUE_FACTOR = 1.5
 WORD_VALUE = 0.05
 LEAD_BONUS = 2.0
 LEAD_DECAY = 0.5
+# Numbered points ("Thứ nhất, ...", "Hai là, ...", "1. ...", "- ...") are what the authority asks of
+# citizens, the core of a bulletin: half of them carry a key fact, against a fifth of other sentences.
+ITEM_BONUS = 1.5
+_LIST_ITEM = re.compile(
+    r"^(?:thứ\s(?:nhất|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b(?!,?\s*(?:ngày|\d))"
+    r"|(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\slà\b|\d{1,2}[.)]\s|[a-zđ]\)\s|[-–•+*]\s)",
+    re.IGNORECASE,
+)
 # Formulas that carry no news for the listener (greeting, closing, citation of the order received).
 BOILERPLATE = re.compile(
     r"^((kính )?(thưa|gửi)\b.*!$|đài truyền thanh|trên đây là|xin trân trọng|"
@@ -519,10 +527,17 @@ def score_sentences(
         overlap = len(title_words & set(_words(sentence))) / max(len(title_words), 1)
         position = LEAD_BONUS / (1.0 + content_index) ** LEAD_DECAY
         score = 1.0 + position + 0.5 * min(centrality[i] * len(sentences), 2.0) + overlap
+        if is_list_item(sentence):
+            score *= ITEM_BONUS
         scores.append(score * (0.1 if boilerplate else 1.0))
         # the lead is the first sentences with concrete facts, not a general opening statement
         content_index += not boilerplate and any(e.label != NUMBER for e in find_entities(sentence, places))
     return scores
+
+
+def is_list_item(sentence: str) -> bool:
+    """Whether the sentence is a numbered point ("Thứ nhất, ...", "Hai là, ...", "1. ...", "- ..."), not a weekday."""
+    return bool(_LIST_ITEM.match(sentence.strip()))
 
 
 def _words(text: str) -> list[str]:
