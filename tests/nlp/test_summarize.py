@@ -14,7 +14,9 @@ from nlp.summary import (
     Summary,
     drop_lead_clause,
     drop_side_clauses,
+    is_list_item,
     key_fact_kept,
+    score_sentences,
     sentence_options,
     speaking_rate,
     summarize,
@@ -23,10 +25,12 @@ from nlp.summary import (
 REPO = Path(__file__).resolve().parents[2]
 BULLETINS = sorted((REPO.parent / "shared" / "data" / "bulletins").glob("*.json"))
 VOICES = ("espeak-vi-north", "espeak-vi-central", "espeak-vi-south")
-# Measured 51/57 = 0.895 on the sample bulletins (bench/summarize_eval.py); fail on any regression below this.
-MIN_KEY_FACT_RECALL = 0.85
-# Bulletins written apart from the summarizer (bench/data): measured 48/66 = 0.727 and 47/67 = 0.701.
-APART = {"bulletins_heldout": 0.68, "bulletins_test": 0.65}
+# The target on the sample bulletins with the default voice; measured 52/57 = 0.912
+# (bench/summarize_eval.py). The other voices speak a little slower: 51/57 = 0.895 each.
+MIN_KEY_FACT_RECALL = 0.90
+MIN_KEY_FACT_RECALL_OTHER_VOICES = 0.87
+# Bulletins written apart from the summarizer (bench/data): measured 52/66 = 0.788 and 51/67 = 0.761.
+APART = {"bulletins_heldout": 0.74, "bulletins_test": 0.71}
 
 
 def load(path: Path) -> dict:
@@ -60,6 +64,17 @@ def test_key_facts_survive_summarization(summaries: list[tuple[dict, Summary]]) 
         for fact in bulletin["key_facts"]
     ]
     assert sum(kept) / len(kept) >= MIN_KEY_FACT_RECALL
+
+
+@pytest.mark.parametrize("voice", VOICES[1:])
+def test_key_facts_survive_at_the_other_voices_rates(voice: str) -> None:
+    kept = []
+    for bulletin in map(load, BULLETINS):
+        summary = summarize(
+            bulletin["body"], target_seconds=bulletin["target_seconds"], title=bulletin["title"], voice=voice
+        )
+        kept += [key_fact_kept(fact, summary.script) for fact in bulletin["key_facts"]]
+    assert sum(kept) / len(kept) >= MIN_KEY_FACT_RECALL_OTHER_VOICES
 
 
 @pytest.mark.parametrize(("folder", "minimum"), APART.items())
@@ -249,3 +264,30 @@ def test_cli_check_language_prints_a_report() -> None:
     result = CliRunner().invoke(app, ["check-language", "Bà con khẩn trương sơ tán trước 17h."])
     assert result.exit_code == 0
     assert json.loads(result.stdout)["language"] == "vie"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "numbered"),
+    [
+        ("Thứ hai, bà con không đốt rác ven đường.", True),
+        ("Hai là, không thả rông gia súc.", True),
+        ("1. Mỗi hộ mang theo sổ hộ khẩu.", True),
+        ("- Đội mũ bảo hiểm khi đi xe máy.", True),
+        ("Thứ Hai, ngày 15/12, xã tổ chức tiêm phòng.", False),  # a weekday, not a point
+        ("Hai xã Tân Lập và Tân Hòa bị ngập.", False),
+    ],
+)
+def test_numbered_points_are_recognised(sentence: str, numbered: bool) -> None:
+    assert is_list_item(sentence) is numbered
+
+
+def test_a_numbered_point_outweighs_the_same_words_unnumbered() -> None:
+    plain = "Bà con không cho trẻ em tắm ở sông, suối khi có lũ."
+    sentences = [
+        "Xã Tân Lập đang có mưa lớn.",
+        "Nước sông lên nhanh.",
+        plain,
+        "Thứ hai, " + plain[0].lower() + plain[1:],
+    ]
+    scores = score_sentences(sentences)
+    assert scores[3] > scores[2]
