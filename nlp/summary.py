@@ -271,17 +271,31 @@ def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
     return options
 
 
-# Side clauses a spoken summary can lose: examples ("như lu, khạp..."), purpose or reason at a clause's end.
-_SIDE_CLAUSES = (
-    re.compile(r"(?<!cũng)\s(?:chẳng hạn như|ví dụ như|như)\s(?!sau\b)[^;:.!?]*?(?=[;.!?]$|;)"),
-    re.compile(r",?(?<!không)(?<!đừng)\s(?:để|nhằm|vì)\s(?!đó\b)[^;:.!?]*?(?=[;.!?]$|;)"),
-    re.compile(r",\s(?:nhất là|kể cả|chủ yếu)\s[^;:.!?]*?(?=[;.!?]$|;)"),
+# Side clauses a spoken summary can lose: examples ("như lu, khạp..."), purpose or reason at a clause's
+# end, and detail ("..., nhất là trẻ em"). Each may run to the end of its clause.
+_EXAMPLES = re.compile(
+    r"(?<!cũng)(?<!coi)(?<!xem)(?<!giống)(?<!gần)\s(?:chẳng hạn như|ví dụ như|như)\s(?!sau\b)[^;:.!?]*?(?=[;.!?]$|;)"
 )
-
-
-# Trailing clauses that add detail to what was just said ("..., trong đó...", "..., có nơi...").
+_PURPOSE = re.compile(
+    r",?(?<!không)(?<!đừng)(?<!chỉ)\s(?:để|nhằm|vì(?!\s(?:vậy|thế)\b))\s(?!đó\b)[^;:.!?]*?(?=[;.!?]$|;)"
+)
+_DETAIL = re.compile(r",\s(?:nhất là|kể cả|chủ yếu)\s[^;:.!?]*?(?=[;.!?]$|;)")
+_SIDE_CLAUSES = (_EXAMPLES, _PURPOSE, _DETAIL)
+# Trailing clauses that add detail to what was just said ("..., trong đó...", "..., có nơi trên 450 mm").
 _TAIL_CLAUSES = (
-    re.compile(r",\s(?:trong đó|đồng thời|sau đó|có nơi|dẫn đến|gây|với)\s[^;:.!?]*?(?=[;.!?]$|;)"),
+    re.compile(
+        r",\s(?:trong đó|đồng thời|sau đó|có nơi(?!\s(?:thường trú|cư trú|tạm trú|ở)\b)|dẫn đến|gây|với)\s"
+        r"[^;:.!?]*?(?=[;.!?]$|;)"
+    ),
+)
+# Nouns whose purpose clause is their content: "là cơ hội để nâng cao thu nhập" cannot lose it.
+_PURPOSE_HEADS = re.compile(
+    r"(?:cơ hội|điều kiện|giá trị|thời gian|cách|biện pháp|kinh phí|nhu cầu)$", re.IGNORECASE
+)
+# Words that start the predicate of a clause: after a comma inside a side clause they mean the side
+# clause was only a parenthesis ("mọi người, nhất là trẻ em, phải mặc áo phao").
+_PREDICATE_START = re.compile(
+    r"^(?:phải|cần|hãy|nên|không|chưa|đừng|vẫn|sẽ|đã|đang|được|bị|có thể|tích cực|chủ động)\b", re.IGNORECASE
 )
 
 
@@ -327,14 +341,52 @@ _DANGLING = frozenset(
 def drop_side_clauses(sentence: str, patterns: Sequence[re.Pattern[str]] = _SIDE_CLAUSES) -> str:
     """The sentence without examples and trailing purpose/reason clauses, when enough of it remains.
 
-    A removal that would leave a clause unfinished (the verb "để" read as "in order to") is not made.
+    A removal is not made when it would take a predicate or a main clause with it ("mọi người, nhất là
+    trẻ em, phải mặc áo phao"), when "để" is the sentence's verb ("Bà con để rác đúng nơi quy định")
+    or when it would leave a clause unfinished ("...không phân loại rác hoặc.").
     """
     shorter = sentence
     for pattern in patterns:
-        candidate = pattern.sub("", shorter)
-        if not _ends_unfinished(candidate):
-            shorter = candidate
+        for match in reversed(list(pattern.finditer(shorter))):
+            if not _side_clause_removable(shorter, match):
+                continue
+            candidate = shorter[: match.start()] + shorter[match.end() :]
+            if not _ends_unfinished(candidate):
+                shorter = candidate
     return shorter if len(_WORD.findall(shorter)) >= 5 else sentence
+
+
+def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
+    """Whether the matched side clause holds nothing the sentence needs: no clause after its commas.
+
+    A segment after a comma that has its own subject and verb ("như bản Pá Lồng, bản Co Hịn có nơi
+    dưới 3°C") or starts a predicate ("..., phải mặc áo phao") belongs to the sentence, not to the side
+    clause. A "để" with only a subject before it in its clause is the main verb "to put, to set".
+    """
+    span = match.group(0).lstrip(", ")
+    for segment in re.split(r",\s*", span)[1:]:
+        if not segment:
+            continue
+        if _PREDICATE_START.match(segment) or _starts_clause(segment):
+            return False
+    if re.match(r"(?:để|nhằm|vì)\b", span, re.IGNORECASE):
+        before = re.split(r"[,;:]", sentence[: match.start()])[-1].strip()
+        if re.search(r"\b(?:sẽ|cũng)\b", span) or _PURPOSE_HEADS.search(before):
+            return False  # the main predicate comes after the purpose ("... để trốn tránh ... sẽ bị xử lý")
+        if span.lower().startswith("để") and _only_nominal(before):
+            return False  # "Bà con để rác...": nothing but a subject before it, so "để" is the verb
+    return True
+
+
+@lru_cache(maxsize=4096)
+def _only_nominal(text: str) -> bool:
+    """Whether ``text`` is empty or only nouns, pronouns and quantifiers (pyvi tags): a bare subject."""
+    from pyvi import ViPosTagger, ViTokenizer
+
+    if not _WORD.search(text):
+        return True
+    tags = ViPosTagger.postagging(ViTokenizer.tokenize(text))[1]
+    return all(str(tag).startswith(_SUBJECT_TAGS) for tag in tags)
 
 
 def _ends_unfinished(sentence: str) -> bool:

@@ -163,6 +163,52 @@ def test_the_verb_de_is_not_read_as_a_purpose_clause() -> None:
     assert all(not option.endswith("hoặc.") for option in sentence_options([verb])[0])
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the detail is a parenthesis: the predicate after it stays
+        "Khi đi đò, mọi người, nhất là trẻ em, phải mặc áo phao.",
+        "Xã khuyến khích người dân, nhất là thanh niên và phụ nữ, tích cực đăng ký tham gia.",
+        # the list of examples ends where a clause with its own subject and verb starts
+        "Các loại giấy tờ đã cấp như thẻ CCCD, giấy khai sinh, thẻ BHYT vẫn tiếp tục có giá trị sử dụng.",
+        # "để" as the main verb (to put, to set), not "in order to"
+        "Bà con để rác đúng nơi quy định trước giờ thu gom, không đổ rác ra lề đường.",
+        "Sử dụng điện tiết kiệm: để điều hòa ở mức 26-27°C, tắt thiết bị khi không dùng.",
+        # the main predicate comes after the purpose clause
+        "Hành vi gian dối để trốn tránh nghĩa vụ quân sự cũng sẽ bị xử lý nghiêm.",
+        # "vì vậy" (therefore) starts a clause; "coi như", "gần như", "chỉ vì" are not side clauses
+        "Điện bị cắt từ 7h đến 17h, vì vậy bà con luôn coi như đường dây vẫn có điện.",
+        "Khi đã lên cơn dại, người bệnh gần như 100% tử vong.",
+        "Bà con không phải đổi giấy tờ chỉ vì thay đổi tên xã.",
+        # a purpose that is the content of its noun
+        "Học nghề là cơ hội để nâng cao thu nhập, thoát nghèo bền vững.",
+    ],
+)
+def test_side_clause_removal_keeps_what_the_sentence_needs(sentence: str) -> None:
+    assert drop_side_clauses(sentence) == sentence
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shortened"),
+    [
+        (
+            "Bà con cần che đậy dụng cụ chứa nước như lu, khạp, thùng phuy, bể nước.",
+            "Bà con cần che đậy dụng cụ chứa nước.",
+        ),
+        (
+            "Bà con trồng lúa cần chuẩn bị nước để làm đất, trữ nước vào ao, mương vườn.",
+            "Bà con trồng lúa cần chuẩn bị nước.",
+        ),
+        (
+            "Đội mũ bảo hiểm đạt chuẩn khi đi xe máy, kể cả trẻ em từ 6 tuổi trở lên.",
+            "Đội mũ bảo hiểm đạt chuẩn khi đi xe máy.",
+        ),
+    ],
+)
+def test_side_clauses_are_dropped_whole(sentence: str, shortened: str) -> None:
+    assert drop_side_clauses(sentence) == shortened
+
+
 def test_no_script_sentence_is_left_unfinished(summaries: list[tuple[dict, Summary]]) -> None:
     dangling = {"hoặc", "và", "tránh", "của", "cho", "với", "để", "là", "các"}
     for bulletin, summary in summaries:
