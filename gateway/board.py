@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -64,11 +65,74 @@ def render_board_error(status: int, code: str, message_vi: str, message_en: str)
     return _page("Bảng tin — lỗi", body)
 
 
-def _page(title: str, body: str) -> str:
+# The login page's script: the token travels in the URL's fragment, which browsers never send to a
+# server (so it stays out of access logs), and is handed to the gateway in the Authorization header;
+# the gateway answers with the board's cookie. ES5 and XMLHttpRequest, for old kiosk browsers.
+_LOGIN_SCRIPT = """
+(function () {
+  var paths = %s, msg = document.getElementById("msg");
+  function say(vi, en) { msg.innerHTML = ""; msg.appendChild(document.createTextNode(vi));
+    var small = document.createElement("small"); small.lang = "en"; small.textContent = " " + en;
+    msg.appendChild(small); }
+  var m = /(?:^#|&)token=([^&]+)/.exec(location.hash);
+  if (!m) { say("Liên kết thiếu mã thiết bị (#token=...). Hãy mở đúng liên kết đăng nhập của bảng tin.",
+                "The link has no device token (#token=...): open the board's login link."); return; }
+  var token = decodeURIComponent(m[1]);
+  if (history.replaceState) { history.replaceState(null, "", location.pathname); }
+  function login() {
+    var x = new XMLHttpRequest();
+    x.open("POST", paths.session);
+    x.setRequestHeader("Authorization", "Bearer " + token);
+    x.setRequestHeader("Accept", "application/json");
+    x.onload = function () {
+      if (x.status === 204) { location.replace(paths.board); return; }
+      var body = {}; try { body = JSON.parse(x.responseText); } catch (e) {}
+      say("Không đăng nhập được (lỗi " + x.status + "): " + (body.message_vi || ""),
+          "Login failed: " + (body.message_en || x.statusText));
+    };
+    x.onerror = function () { say("Mất kết nối, thử lại sau 30 giây.", "No connection, retrying in 30 s.");
+      setTimeout(login, 30000); };
+    x.send();
+  }
+  login();
+})();
+"""
+
+
+def board_path(device_id: str) -> str:
+    """The URL path of a device's e-board page."""
+    from urllib.parse import quote
+
+    return f"/v1/devices/{quote(device_id, safe='')}/board"
+
+
+def board_login_link(base_url: str, device_id: str, token: str) -> str:
+    """The link a kiosk opens once: the login page, with the token in the fragment (never sent to a server)."""
+    from urllib.parse import quote
+
+    return f"{base_url.rstrip('/')}{board_path(device_id)}/login#token={quote(token, safe='')}"
+
+
+def render_board_login(device_id: str) -> str:
+    """The page that turns a login link's token into the board's cookie, then opens the board."""
+    paths = json.dumps({"session": board_path(device_id) + "/session", "board": board_path(device_id)})
+    script = _LOGIN_SCRIPT % paths.replace("<", "\\u003c")
+    body = (
+        '<section><h1>Đang mở bảng tin…</h1><p id="msg">Đang đăng nhập thiết bị. '
+        '<small lang="en">Signing the device in.</small></p>'
+        "<noscript><p>Trình duyệt cần bật JavaScript để đăng nhập bảng tin. "
+        '<small lang="en">The browser needs JavaScript to sign the board in.</small></p></noscript>'
+        f"</section><script>{script}</script>"
+    )
+    return _page("Bảng tin — đăng nhập", body, refresh=False)
+
+
+def _page(title: str, body: str, *, refresh: bool = True) -> str:
+    meta_refresh = f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">' if refresh else ""
     return (
         '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        f'<meta http-equiv="refresh" content="{REFRESH_SECONDS}">'
+        f"{meta_refresh}"
         f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head>"
         f"<body>{body}</body></html>"
     )

@@ -8,7 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Cookie, Depends, Header, Request
 from fastapi import Path as PathParam
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -115,5 +115,32 @@ def header_device(
     return storage.authenticate_device(session=session, device_id=x_device_id, token=token)
 
 
+# The cookie an e-board's browser gets from its login link (gateway.board.render_board_login).
+BOARD_COOKIE = "bantin_board"
+
+
+def board_device(
+    session: SessionDep,
+    device_id: Annotated[str, PathParam(max_length=64)],
+    authorization: Annotated[str | None, Header()] = None,
+    bantin_board: Annotated[str | None, Cookie(max_length=256)] = None,
+) -> storage.Device:
+    """The device of an e-board page: by its bearer token, or by the cookie its login link set."""
+    if authorization is None and bantin_board:
+        return storage.authenticate_device(session=session, device_id=device_id, token=bantin_board)
+    if authorization is None:
+        raise GatewayError(
+            401,
+            "missing_token",
+            "this board is not signed in: open its login link once (bantin devices token ID --board-url URL "
+            "prints it), or send 'Authorization: Bearer <token>'",
+            "bảng tin chưa đăng nhập: mở liên kết đăng nhập của bảng tin một lần (lệnh bantin devices token "
+            "ID --board-url URL in ra liên kết), hoặc gửi tiêu đề 'Authorization: Bearer <mã>'",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return current_device(session, device_id, authorization)
+
+
 DeviceDep = Annotated[storage.Device, Depends(current_device, scope="function")]
+BoardDeviceDep = Annotated[storage.Device, Depends(board_device, scope="function")]
 HeaderDeviceDep = Annotated[storage.Device, Depends(header_device, scope="function")]

@@ -10,7 +10,9 @@ Every error is ``{"error", "message_vi", "message_en", "details"}``.
   the MP3, ETag = the sha256. Any other name is 400, a name not stored is 404.
 - ``POST /v1/devices/{id}/confirmations``: at most MAX_CONFIRMATIONS_PER_BATCH events and
   MAX_BODY_BYTES per request (413 beyond); known event ids come back in ``duplicates``.
-- ``GET /v1/devices/{id}/board``: the e-board page (HTML, refreshes itself every minute).
+- ``GET /v1/devices/{id}/board``: the e-board page (HTML, refreshes itself every minute); a kiosk
+  browser that cannot send headers opens ``/v1/devices/{id}/board/login#token=<token>`` once, whose
+  script posts the token to ``POST /v1/devices/{id}/board/session`` for an HttpOnly cookie.
 - ``POST /v1/devices/{id}/heartbeats``; ``GET /v1/keys/manifest``; ``GET /healthz``.
 """
 
@@ -18,15 +20,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Response
+from fastapi import APIRouter, Header, Request, Response
+from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session
 
 import storage
-from gateway.board import render_board
-from gateway.deps import DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
+from gateway.board import board_path, render_board, render_board_login
+from gateway.deps import BOARD_COOKIE, BoardDeviceDep, DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
 from gateway.errors import GatewayError
 from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_etag, manifest_item
 from gateway.ranges import RangeNotSatisfiable, byte_range
@@ -95,12 +98,49 @@ def device_manifest(
 
 
 @router.get("/devices/{device_id}/board", response_class=HTMLResponse)
-def eboard_page(device: DeviceDep, session: SessionDep, resources: ResourcesDep) -> HTMLResponse:
-    """The e-board's page: e-board items whose window is open now, emergencies first; refreshes each minute."""
+def eboard_page(device: BoardDeviceDep, session: SessionDep, resources: ResourcesDep) -> HTMLResponse:
+    """The e-board's page: e-board items whose window is open now, emergencies first; refreshes each minute.
+
+    Authenticated by the bearer token or by the cookie of the board's login link.
+    """
     now = storage.utcnow()
     items = [manifest_item(e) for e in storage.device_playlist(session=session, device=device, now=now)]
     page = render_board(device.name or device.id, items, now=now, timezone=resources.timezone)
     return HTMLResponse(page, headers={"Cache-Control": "no-store"})
+
+
+# How long a board stays signed in without opening its login link again (Chromium caps cookies at 400 days).
+BOARD_COOKIE_SECONDS = 400 * 24 * 3600
+
+
+@router.get("/devices/{device_id}/board/login", response_class=HTMLResponse)
+def eboard_login_page(device_id: Annotated[str, PathParam(max_length=64)]) -> HTMLResponse:
+    """The page a kiosk opens once, as ``.../board/login#token=<token>``: it signs the board in and opens it.
+
+    The page itself holds no secret: its script reads the token from the fragment, which browsers
+    never send, and posts it in the Authorization header to ``.../board/session``.
+    """
+    return HTMLResponse(
+        render_board_login(device_id),
+        headers={"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"},
+    )
+
+
+@router.post("/devices/{device_id}/board/session", status_code=204)
+def eboard_session(device: DeviceDep, request: Request) -> Response:
+    """Set the board's cookie (HttpOnly, only sent to this device's board pages) for a valid bearer token."""
+    token = request.headers["authorization"].partition(" ")[2].strip()
+    response = Response(status_code=204, headers={"Cache-Control": "no-store"})
+    response.set_cookie(
+        BOARD_COOKIE,
+        token,
+        max_age=BOARD_COOKIE_SECONDS,
+        path=board_path(device.id),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
+    return response
 
 
 @router.get(

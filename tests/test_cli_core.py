@@ -69,6 +69,44 @@ def test_devices_import_prints_tokens_and_rejects_bad_files(province: Path, tmp_
     assert invoke("devices", "import", str(tmp_path / "missing.csv")).exit_code == 2
 
 
+def test_eboards_get_a_login_link_with_their_token(province: Path, tmp_path: Path) -> None:
+    devices = tmp_path / "devices.csv"
+    devices.write_text(
+        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
+        "device,LOA-1,Cụm loa A,V1,speaker_cluster,vie\ndevice,BANG-1,Bảng tin A,V1,eboard,vie\n",
+        encoding="utf-8",
+    )
+    result = invoke("devices", "import", str(devices), "--board-url", "https://tin.example.vn/")
+    assert result.exit_code == 0
+    tokens = dict(line.split()[1:] for line in result.output.splitlines() if line.startswith("token "))
+    links = dict(line.split()[1:] for line in result.output.splitlines() if line.startswith("board-link "))
+    assert set(tokens) == {"LOA-1", "BANG-1"} and set(links) == {"BANG-1"}  # loudspeakers have no page
+    assert links["BANG-1"] == f"https://tin.example.vn/v1/devices/BANG-1/board/login#token={tokens['BANG-1']}"
+
+    result = invoke("devices", "token", "BANG-1", "--board-url", "http://10.0.0.5:8080")
+    new_token, link = result.output.split()[0], result.output.split()[-1]
+    assert result.exit_code == 0 and new_token != tokens["BANG-1"]
+    assert link == f"http://10.0.0.5:8080/v1/devices/BANG-1/board/login#token={new_token}"
+
+
+def test_a_bad_board_url_is_refused_before_the_token_changes(province: Path, tmp_path: Path) -> None:
+    devices = tmp_path / "devices.csv"
+    devices.write_text(
+        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
+        "device,BANG-1,Bảng tin A,V1,eboard,vie\n",
+        encoding="utf-8",
+    )
+    assert invoke("devices", "import", str(devices)).exit_code == 0
+    with sqlite3.connect(province / "bantin.db") as db:
+        before = db.execute("select token_hash from device where id = 'BANG-1'").fetchone()
+
+    result = invoke("devices", "token", "BANG-1", "--board-url", "tin.example.vn")
+
+    assert result.exit_code == 2 and "https://" in result.output
+    with sqlite3.connect(province / "bantin.db") as db:
+        assert db.execute("select token_hash from device where id = 'BANG-1'").fetchone() == before
+
+
 def test_empty_draft_is_refused(province: Path, tmp_path: Path) -> None:
     draft = tmp_path / "draft.json"
     draft.write_text(

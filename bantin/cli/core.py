@@ -72,9 +72,30 @@ def units_list(
             typer.echo(f"{unit.code}\t{unit.level.value}\t{unit.name}\t{unit.parent_code or ''}")
 
 
+def _board_url(value: str) -> str:
+    """Checked before anything is written: a bad URL must not cost a device its token."""
+    if value and not value.startswith(("http://", "https://")):
+        raise typer.BadParameter(
+            f"phải bắt đầu bằng http:// hoặc https:// / must start with http:// or https://: {value!r}"
+        )
+    return value
+
+
+BoardUrlOption = Annotated[
+    str,
+    typer.Option(
+        "--board-url",
+        callback=_board_url,
+        help="Gateway base URL as e-boards reach it: also print each e-board's login link "
+        "(opened once by a kiosk browser that cannot send the token header).",
+    ),
+]
+
+
 @devices_app.command("import")
 def devices_import(
     path: Annotated[Path, typer.Argument(help="CSV or JSON file of villages and devices.")],
+    board_url: BoardUrlOption = "",
 ) -> None:
     """Create or update villages and devices; prints tokens of new devices once."""
     import storage
@@ -89,22 +110,38 @@ def devices_import(
     settings = ready_settings()
     with session_for(settings) as session:
         result = storage.import_records(session=session, rows=rows)
+        boards = {
+            device_id
+            for device_id in result.tokens
+            if session.get(storage.Device, device_id).kind == storage.DeviceKind.eboard
+        }
     typer.echo(
         f"villages: {result.villages_added} added, {result.villages_updated} updated; "
         f"devices: {result.devices_added} added, {result.devices_updated} updated"
     )
     for device_id, token in result.tokens.items():
         typer.echo(f"token {device_id} {token}")
+        if board_url and device_id in boards:
+            typer.echo(f"board-link {device_id} {_board_link(board_url, device_id, token)}")
 
 
 @devices_app.command("token")
-def devices_token(device_id: str) -> None:
-    """Issue a new token for a device (the old one stops working)."""
+def devices_token(device_id: str, board_url: BoardUrlOption = "") -> None:
+    """Issue a new token for a device (the old one, and a board signed in with it, stop working)."""
     import storage
 
     settings = ready_settings()
     with session_for(settings) as session:
-        typer.echo(storage.issue_token(session=session, device_id=device_id))
+        token = storage.issue_token(session=session, device_id=device_id)
+    typer.echo(token)
+    if board_url:
+        typer.echo(f"board-link {device_id} {_board_link(board_url, device_id, token)}")
+
+
+def _board_link(base_url: str, device_id: str, token: str) -> str:
+    from gateway.board import board_login_link
+
+    return board_login_link(base_url, device_id, token)
 
 
 @bulletins_app.command("submit")

@@ -253,3 +253,54 @@ def test_interrupted_audio_download_resumes_with_a_range(world, client):
     past = client.get(url, headers={**headers, "Range": f"bytes={len(audio)}-"})
     assert_bilingual_error(past, 416, "range_not_satisfiable")
     assert client.get(url, headers={**headers, "Range": "bytes=0-1,5-9"}).content == audio
+
+
+def test_board_session_sets_a_cookie_only_for_that_boards_pages(world, client):
+    response = client.post("/v1/devices/bang-a1/board/session", headers=auth(world, "bang-a1"))
+
+    assert response.status_code == 204
+    set_cookie = response.headers["set-cookie"]
+    assert set_cookie.startswith(f"bantin_board={world.tokens['bang-a1']};")
+    for attribute in ("HttpOnly", "Path=/v1/devices/bang-a1/board", "SameSite=strict"):
+        assert attribute in set_cookie
+    assert "Secure" not in set_cookie  # plain HTTP here; behind HTTPS the cookie is Secure
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "code"),
+    [({}, 401, "missing_token"), ({"Authorization": "Bearer not-the-token"}, 403, "device_auth")],
+    ids=["no-token", "wrong-token"],
+)
+def test_board_session_refuses_without_the_boards_token(world, client, headers, status, code):
+    response = client.post("/v1/devices/bang-a1/board/session", headers=headers)
+
+    assert_bilingual_error(response, status, code)
+    assert "set-cookie" not in response.headers
+
+
+def test_board_cookie_opens_only_its_own_board(world, client):
+    world.publish("Thông báo họp", targets=["V-A"], priority="emergency", eboard_text="Họp lúc 19h")
+    cookie = {"bantin_board": world.tokens["bang-a1"]}
+
+    own = client.get(
+        "/v1/devices/bang-a1/board", headers={"Cookie": f"bantin_board={cookie['bantin_board']}"}
+    )
+    other = client.get(
+        "/v1/devices/loa-a1/board", headers={"Cookie": f"bantin_board={cookie['bantin_board']}"}
+    )
+    manifest = client.get(
+        "/v1/devices/bang-a1/manifest", headers={"Cookie": f"bantin_board={cookie['bantin_board']}"}
+    )
+
+    assert own.status_code == 200 and "Thông báo họp" in own.text
+    assert_bilingual_error(other, 403, "device_auth")  # a device cannot speak for another id
+    assert_bilingual_error(manifest, 401, "missing_token")  # the cookie opens the page, not the device API
+
+
+def test_board_login_page_holds_no_secret_and_is_not_cached(world, client):
+    response = client.get("/v1/devices/bang-a1/board/login")
+
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert response.headers["cache-control"] == "no-store"
+    assert world.tokens["bang-a1"] not in response.text
+    assert '"/v1/devices/bang-a1/board/session"' in response.text

@@ -1,7 +1,8 @@
 """The e-board page in a real headless Chromium, served by the real gateway over a socket.
 
 An e-board is a kiosk browser that sends its device token in the ``Authorization`` header
-(Playwright's ``extra_http_headers`` does what the kiosk does, on every request and reload).
+(Playwright's ``extra_http_headers`` does what the kiosk does, on every request and reload), or one
+that cannot add headers and opens its login link once (``.../board/login#token=...``) for a cookie.
 Chromium is Debian's (``apt-get install chromium``; ``./run.sh test`` installs it): Playwright
 cannot download its own browser here. Without it the tests skip, except under CI where they fail.
 """
@@ -19,6 +20,7 @@ import pytest
 from sqlmodel import select
 
 import storage
+from gateway.board import board_login_link
 from tests.gateway.conftest import World
 
 BOARD = "bang-a1"
@@ -192,7 +194,7 @@ def test_html_in_a_bulletin_is_shown_as_text(world, open_board):
 @pytest.mark.parametrize(
     ("token", "status", "code", "message_vi"),
     [
-        (None, 401, "missing_token", "thiếu mã xác thực thiết bị"),
+        (None, 401, "missing_token", "bảng tin chưa đăng nhập: mở liên kết đăng nhập"),
         ("not-the-token", 403, "device_auth", "không tồn tại hoặc mã xác thực không khớp"),
     ],
     ids=["no-token", "wrong-token"],
@@ -227,3 +229,67 @@ def test_another_devices_token_does_not_open_the_board(world, open_board):
 
     assert response.status == 403
     assert EMERGENCY_TITLE not in page.locator("body").inner_text()
+
+
+@pytest.fixture
+def kiosk(browser) -> Iterator:
+    """A browser context that sends no headers of its own, like a kiosk that can only open a URL."""
+    context = browser.new_context(**LANDSCAPE)
+    yield context
+    context.close()
+
+
+def test_a_kiosk_that_cannot_send_headers_signs_in_with_its_login_link(world, gateway_url, kiosk):
+    world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+    page = kiosk.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+
+    page.goto(board_login_link(gateway_url, BOARD, world.tokens[BOARD]))
+    page.wait_for_url(f"{gateway_url}/v1/devices/{BOARD}/board")
+
+    assert page.locator("h1").inner_text() == EMERGENCY_TITLE
+    assert all(world.tokens[BOARD] not in url for url in requests)  # the token never left in a URL
+    assert world.tokens[BOARD] not in page.url
+    cookie = next(c for c in kiosk.cookies() if c["name"] == "bantin_board")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == f"/v1/devices/{BOARD}/board"
+    assert page.evaluate("document.cookie") == ""  # scripts on the page cannot read it
+
+    # The board's own refresh (a reload) stays signed in.
+    response = page.reload()
+    assert response.status == 200 and page.locator("h1").inner_text() == EMERGENCY_TITLE
+
+
+def test_a_login_link_with_a_wrong_token_says_why_and_signs_nothing_in(world, gateway_url, kiosk):
+    page = kiosk.new_page()
+
+    page.goto(board_login_link(gateway_url, BOARD, "not-the-token"))
+    page.wait_for_function("document.getElementById('msg').innerText.indexOf('403') >= 0")
+
+    assert "Không đăng nhập được" in page.locator("#msg").inner_text()
+    assert kiosk.cookies() == []
+    response = page.goto(f"{gateway_url}/v1/devices/{BOARD}/board")
+    assert response.status == 401 and "bảng tin chưa đăng nhập" in page.locator("body").inner_text()
+
+
+def test_a_login_link_without_its_token_says_what_is_missing(world, gateway_url, kiosk):
+    page = kiosk.new_page()
+
+    page.goto(f"{gateway_url}/v1/devices/{BOARD}/board/login")
+
+    assert "thiếu mã thiết bị" in page.locator("#msg").inner_text()
+    assert kiosk.cookies() == []
+
+
+def test_a_new_token_signs_the_old_cookie_out(world, gateway_url, kiosk):
+    world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+    page = kiosk.new_page()
+    page.goto(board_login_link(gateway_url, BOARD, world.tokens[BOARD]))
+    page.wait_for_url(f"{gateway_url}/v1/devices/{BOARD}/board")
+    with world.session() as session:
+        storage.issue_token(session=session, device_id=BOARD)
+
+    response = page.reload()
+
+    assert response.status == 403 and EMERGENCY_TITLE not in page.locator("body").inner_text()
