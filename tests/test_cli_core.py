@@ -50,13 +50,17 @@ def province(data_dir: Path) -> Path:
     return data_dir
 
 
+def devices_csv(tmp_path: Path, *devices: str) -> Path:
+    """A devices file with village V1 (in commune 18904) and ``devices`` ("ID,name,kind") in it."""
+    path = tmp_path / "devices.csv"
+    lines = ["type,code,name,parent,kind,languages", "village,V1,Bản A,18904,,vie"]
+    lines += [f"device,{d.split(',')[0]},{d.split(',')[1]},V1,{d.split(',')[2]},vie" for d in devices]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 def test_devices_import_prints_tokens_and_rejects_bad_files(province: Path, tmp_path: Path) -> None:
-    good = tmp_path / "devices.csv"
-    good.write_text(
-        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
-        "device,LOA-1,Cụm loa A,V1,speaker_cluster,vie\n",
-        encoding="utf-8",
-    )
+    good = devices_csv(tmp_path, "LOA-1,Cụm loa A,speaker_cluster")
     result = invoke("devices", "import", str(good))
     assert result.exit_code == 0 and "token LOA-1 " in result.output
     bad = tmp_path / "bad.json"
@@ -70,12 +74,7 @@ def test_devices_import_prints_tokens_and_rejects_bad_files(province: Path, tmp_
 
 
 def test_eboards_get_a_login_link_with_their_token(province: Path, tmp_path: Path) -> None:
-    devices = tmp_path / "devices.csv"
-    devices.write_text(
-        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
-        "device,LOA-1,Cụm loa A,V1,speaker_cluster,vie\ndevice,BANG-1,Bảng tin A,V1,eboard,vie\n",
-        encoding="utf-8",
-    )
+    devices = devices_csv(tmp_path, "LOA-1,Cụm loa A,speaker_cluster", "BANG-1,Bảng tin A,eboard")
     result = invoke("devices", "import", str(devices), "--board-url", "https://tin.example.vn/")
     assert result.exit_code == 0
     tokens = dict(line.split()[1:] for line in result.output.splitlines() if line.startswith("token "))
@@ -90,12 +89,7 @@ def test_eboards_get_a_login_link_with_their_token(province: Path, tmp_path: Pat
 
 
 def test_a_bad_board_url_is_refused_before_the_token_changes(province: Path, tmp_path: Path) -> None:
-    devices = tmp_path / "devices.csv"
-    devices.write_text(
-        "type,code,name,parent,kind,languages\nvillage,V1,Bản A,18904,,vie\n"
-        "device,BANG-1,Bảng tin A,V1,eboard,vie\n",
-        encoding="utf-8",
-    )
+    devices = devices_csv(tmp_path, "BANG-1,Bảng tin A,eboard")
     assert invoke("devices", "import", str(devices)).exit_code == 0
     with sqlite3.connect(province / "bantin.db") as db:
         before = db.execute("select token_hash from device where id = 'BANG-1'").fetchone()
