@@ -378,15 +378,9 @@ def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
     return True
 
 
-@lru_cache(maxsize=4096)
 def _only_nominal(text: str) -> bool:
     """Whether ``text`` is empty or only nouns, pronouns and quantifiers (pyvi tags): a bare subject."""
-    from pyvi import ViPosTagger, ViTokenizer
-
-    if not _WORD.search(text):
-        return True
-    tags = ViPosTagger.postagging(ViTokenizer.tokenize(text))[1]
-    return all(str(tag).startswith(_SUBJECT_TAGS) for tag in tags)
+    return all(tag.startswith(_SUBJECT_TAGS) for tag in _pos_tags(text))
 
 
 def _ends_unfinished(sentence: str) -> bool:
@@ -431,15 +425,22 @@ def drop_lead_clause(sentence: str) -> str:
     return sentence
 
 
-@lru_cache(maxsize=4096)  # sentence_options asks again for the same text (with and without glosses)
-def _starts_clause(text: str) -> bool:
-    """Whether ``text`` (what follows a comma) starts a clause rather than the next item of a list."""
+@lru_cache(maxsize=4096)  # sentence options ask again for the same text (with and without glosses)
+def _pos_tags(text: str) -> tuple[str, ...]:
+    """pyvi's part-of-speech tags of the words of ``text`` (none for text without words)."""
     from pyvi import ViPosTagger, ViTokenizer
 
+    if not _WORD.search(text):
+        return ()
+    return tuple(str(tag) for tag in ViPosTagger.postagging(ViTokenizer.tokenize(text))[1])
+
+
+def _starts_clause(text: str) -> bool:
+    """Whether ``text`` (what follows a comma) starts a clause rather than the next item of a list."""
     if _CLAUSE_OPENERS.match(text):
         return True
     segment = re.split(r"[,;:]", text, maxsplit=1)[0]
-    tags = [str(tag) for tag in ViPosTagger.postagging(ViTokenizer.tokenize(segment))[1]]
+    tags = _pos_tags(segment)
     has_verb = any(tag.startswith("V") for tag in tags[1:])
     if text[0].isupper():  # a name or acronym: a subject, unless it is one more item of a list of names
         return has_verb or len(segment.split()) > 3 or segment == text
