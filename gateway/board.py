@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import json
 from datetime import datetime
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from gateway.schemas import ManifestItem
@@ -101,15 +102,11 @@ _LOGIN_SCRIPT = """
 
 def board_path(device_id: str) -> str:
     """The URL path of a device's e-board page."""
-    from urllib.parse import quote
-
     return f"/v1/devices/{quote(device_id, safe='')}/board"
 
 
 def board_login_link(base_url: str, device_id: str, token: str) -> str:
     """The link a kiosk opens once: the login page, with the token in the fragment (never sent to a server)."""
-    from urllib.parse import quote
-
     return f"{base_url.rstrip('/')}{board_path(device_id)}/login#token={quote(token, safe='')}"
 
 

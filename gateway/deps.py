@@ -123,12 +123,12 @@ def board_device(
     session: SessionDep,
     device_id: Annotated[str, PathParam(max_length=64)],
     authorization: Annotated[str | None, Header()] = None,
-    bantin_board: Annotated[str | None, Cookie(max_length=256)] = None,
+    cookie: Annotated[str | None, Cookie(alias=BOARD_COOKIE, max_length=256)] = None,
 ) -> storage.Device:
     """The device of an e-board page: by its bearer token, or by the cookie its login link set."""
-    if authorization is None and bantin_board:
-        return storage.authenticate_device(session=session, device_id=device_id, token=bantin_board)
-    if authorization is None:
+    if authorization is not None:
+        return current_device(session, device_id, authorization)
+    if not cookie:
         raise GatewayError(
             401,
             "missing_token",
@@ -138,7 +138,7 @@ def board_device(
             "ID --board-url URL in ra liên kết), hoặc gửi tiêu đề 'Authorization: Bearer <mã>'",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    return current_device(session, device_id, authorization)
+    return storage.authenticate_device(session=session, device_id=device_id, token=cookie)
 
 
 DeviceDep = Annotated[storage.Device, Depends(current_device, scope="function")]

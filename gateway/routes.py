@@ -29,7 +29,15 @@ from sqlmodel import Session
 
 import storage
 from gateway.board import board_path, render_board, render_board_login
-from gateway.deps import BOARD_COOKIE, BoardDeviceDep, DeviceDep, HeaderDeviceDep, ResourcesDep, SessionDep
+from gateway.deps import (
+    BOARD_COOKIE,
+    BoardDeviceDep,
+    DeviceDep,
+    HeaderDeviceDep,
+    ResourcesDep,
+    SessionDep,
+    bearer_token,
+)
 from gateway.errors import GatewayError
 from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_etag, manifest_item
 from gateway.ranges import RangeNotSatisfiable, byte_range
@@ -127,13 +135,14 @@ def eboard_login_page(device_id: Annotated[str, PathParam(max_length=64)]) -> HT
 
 
 @router.post("/devices/{device_id}/board/session", status_code=204)
-def eboard_session(device: DeviceDep, request: Request) -> Response:
+def eboard_session(
+    device: DeviceDep, request: Request, authorization: Annotated[str | None, Header()] = None
+) -> Response:
     """Set the board's cookie (HttpOnly, only sent to this device's board pages) for a valid bearer token."""
-    token = request.headers["authorization"].partition(" ")[2].strip()
     response = Response(status_code=204, headers={"Cache-Control": "no-store"})
     response.set_cookie(
         BOARD_COOKIE,
-        token,
+        bearer_token(authorization),
         max_age=BOARD_COOKIE_SECONDS,
         path=board_path(device.id),
         httponly=True,
