@@ -8,7 +8,8 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from sqlmodel import Session, col, select
 
-from storage.errors import InvalidDraft, UnknownBulletin
+from storage.audit import append_audit, canonical_json
+from storage.errors import InvalidDraft, UnknownBulletin, VersionFrozen
 from storage.models import (
     Bulletin,
     BulletinStatus,
@@ -19,6 +20,7 @@ from storage.models import (
     RenditionKind,
     Review,
     ReviewDecision,
+    ReviewRequest,
     utcnow,
 )
 from storage.units import get_unit
@@ -114,6 +116,19 @@ def save_draft(*, session: Session, draft: BulletinDraft) -> tuple[Bulletin, Bul
     )
     session.add(version)
     session.flush()
+    append_audit(
+        session,
+        actor=draft.created_by or "editor",
+        action="drafted",
+        bulletin_id=bulletin.id,
+        version_id=version.id,
+        content_hash=digest,
+        details={
+            "number": version.number,
+            "title": bulletin.title,
+            "targets": list(dict.fromkeys(draft.target_units)),
+        },
+    )
     return bulletin, version, True
 
 
@@ -148,7 +163,15 @@ def target_codes(session: Session, bulletin_id: int) -> list[str]:
 def save_rendition(
     *, session: Session, version_id: int, language: str, kind: RenditionKind, **fields: object
 ) -> Rendition:
-    """Create or replace the rendition of a version in one language and kind."""
+    """Create or replace the rendition of a version in one language and kind (before its review only)."""
+    if version_frozen(session, version_id):
+        version = session.get(BulletinVersion, version_id)
+        raise VersionFrozen(
+            f"bulletin {version.bulletin_id} version {version.number} is under review or reviewed and cannot "
+            "change: make a new version (its own review follows)",
+            f"bản tin {version.bulletin_id} phiên bản {version.number} đang chờ duyệt hoặc đã duyệt nên không "
+            "thể sửa: hãy tạo phiên bản mới (phiên bản mới sẽ được duyệt lại)",
+        )
     query = select(Rendition).where(
         Rendition.version_id == version_id, Rendition.language == language, Rendition.kind == kind
     )
@@ -175,7 +198,114 @@ def set_status(*, session: Session, bulletin_id: int, status: BulletinStatus) ->
     return bulletin
 
 
-_DECISION_STATUS = {
+def audio_sha256(rendition: Rendition) -> str:
+    """The sha256 of a rendition's audio bytes (stored in details, else its content-addressed key)."""
+    digest = (rendition.details or {}).get("sha256")
+    if digest:
+        return str(digest)
+    key = rendition.audio_key or ""
+    return key.rsplit("/", 1)[-1].split(".", 1)[0] if key else ""
+
+
+def version_digest(session: Session, version_id: int) -> str:
+    """sha256 over the version's renditions (language, kind, text, audio sha256): what a reviewer saw."""
+    if session.get(BulletinVersion, version_id) is None:
+        raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
+    rows = session.exec(select(Rendition).where(Rendition.version_id == version_id)).all()
+    parts = sorted(
+        [r.language, r.kind.value, r.text, audio_sha256(r) if r.kind == RenditionKind.audio else ""]
+        for r in rows
+    )
+    return hashlib.sha256(canonical_json(parts).encode()).hexdigest()
+
+
+def version_frozen(session: Session, version_id: int) -> bool:
+    """True once a version was sent for review or reviewed: its content never changes after that."""
+    if (
+        session.exec(select(ReviewRequest.id).where(ReviewRequest.version_id == version_id)).first()
+        is not None
+    ):
+        return True
+    return session.exec(select(Review.id).where(Review.version_id == version_id)).first() is not None
+
+
+_TEXT_KINDS = (RenditionKind.script, RenditionKind.spoken, RenditionKind.eboard, RenditionKind.audio)
+
+
+def derive_version(
+    session: Session,
+    version_id: int,
+    *,
+    actor: str,
+    reason: str,
+    script: str | None = None,
+    drop_audio_language: str | None = None,
+) -> BulletinVersion:
+    """A new version from a frozen one, copying the renditions that stay valid; the bulletin is a draft again.
+
+    With ``script`` the new version holds that script (vie) and no other script, spoken, e-board or
+    audio rendition: they are recomputed from it. With ``drop_audio_language`` only that language's
+    audio is left behind.
+    """
+    source = session.get(BulletinVersion, version_id)
+    if source is None:
+        raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
+    if script is not None and not script.strip():
+        raise InvalidDraft(
+            "the edited script is empty: write the text to broadcast or leave it out",
+            "kịch bản đã sửa bị trống: hãy nhập nội dung cần phát hoặc bỏ trống ô sửa",
+        )
+    newest = latest_version(session, source.bulletin_id)
+    version = BulletinVersion(
+        bulletin_id=source.bulletin_id,
+        number=newest.number + 1,
+        body=source.body,
+        content_hash=source.content_hash,
+        created_by=actor,
+    )
+    session.add(version)
+    session.flush()
+    copied = []
+    for old in renditions(session, version_id):
+        if script is not None and old.kind in _TEXT_KINDS:
+            continue
+        if old.kind == RenditionKind.audio and old.language == drop_audio_language:
+            continue
+        fields = old.model_dump(exclude={"id", "version_id", "created_at"})
+        session.add(Rendition(version_id=version.id, **fields))
+        copied.append(f"{old.language}/{old.kind.value}")
+    if script is not None:
+        session.add(
+            Rendition(
+                version_id=version.id,
+                language="vie",
+                kind=RenditionKind.script,
+                text=script.strip(),
+                details={"edited_by": actor, "from_version": source.number},
+            )
+        )
+    set_status(session=session, bulletin_id=source.bulletin_id, status=BulletinStatus.draft)
+    append_audit(
+        session,
+        actor=actor,
+        action="version_derived",
+        bulletin_id=source.bulletin_id,
+        version_id=version.id,
+        content_hash=hashlib.sha256(script.strip().encode()).hexdigest() if script is not None else "",
+        details={
+            "from_version_id": source.id,
+            "from_number": source.number,
+            "number": version.number,
+            "reason": reason,
+            "script_edited": script is not None,
+            "dropped_audio": drop_audio_language,
+            "copied": copied,
+        },
+    )
+    return version
+
+
+DECISION_STATUS = {
     ReviewDecision.approve: BulletinStatus.approved,
     ReviewDecision.reject: BulletinStatus.rejected,
     ReviewDecision.request_changes: BulletinStatus.changes_requested,
@@ -195,11 +325,32 @@ def record_review(
     version = session.get(BulletinVersion, version_id)
     if version is None:
         raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
+    digest = version_digest(session, version_id)
     review = Review(
-        version_id=version_id, reviewer=reviewer, decision=decision, comment=comment, flow_run_id=flow_run_id
+        version_id=version_id,
+        reviewer=reviewer,
+        decision=decision,
+        comment=comment,
+        flow_run_id=flow_run_id,
+        content_digest=digest,
     )
     session.add(review)
-    set_status(session=session, bulletin_id=version.bulletin_id, status=_DECISION_STATUS[decision])
+    set_status(session=session, bulletin_id=version.bulletin_id, status=DECISION_STATUS[decision])
+    session.flush()
+    append_audit(
+        session,
+        actor=reviewer or "reviewer",
+        action="reviewed",
+        bulletin_id=version.bulletin_id,
+        version_id=version_id,
+        content_hash=digest,
+        details={
+            "decision": decision.value,
+            "comment": comment,
+            "flow_run_id": flow_run_id,
+            "checked": False,
+        },
+    )
     return review
 
 

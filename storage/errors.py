@@ -40,3 +40,39 @@ class InvalidDraft(StorageError):
 
 class InvalidImport(StorageError):
     code = "invalid_import"
+
+
+class UnknownPerson(StorageError):
+    code = "unknown_person"
+
+
+class InvalidPerson(StorageError):
+    code = "invalid_person"
+
+
+class SecretKeyMismatch(StorageError):
+    code = "secret_key_mismatch"
+
+
+class CodeRejected(StorageError):
+    code = "code_rejected"
+
+
+class NotAuthorised(StorageError):
+    code = "not_authorised"
+
+
+class ReviewClosed(StorageError):
+    code = "review_closed"
+
+
+class InvalidDecision(StorageError):
+    code = "invalid_decision"
+
+
+class VersionFrozen(StorageError):
+    code = "version_frozen"
+
+
+class LinkRejected(StorageError):
+    code = "link_rejected"

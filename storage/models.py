@@ -41,6 +41,7 @@ class BulletinStatus(enum.StrEnum):
     rejected = "rejected"
     changes_requested = "changes_requested"
     distributed = "distributed"
+    expired = "expired"  # nobody approved it before its broadcast window
 
 
 class RenditionKind(enum.StrEnum):
@@ -59,6 +60,19 @@ class ReviewDecision(enum.StrEnum):
     approve = "approve"
     reject = "reject"
     request_changes = "request_changes"
+
+
+class PersonRole(enum.StrEnum):
+    editor = "editor"
+    reviewer = "reviewer"
+    translator = "translator"
+    officer = "officer"
+
+
+class ReviewRequestStatus(enum.StrEnum):
+    waiting = "waiting"
+    decided = "decided"
+    expired = "expired"
 
 
 class PlaybackStatus(enum.StrEnum):
@@ -154,7 +168,58 @@ class Review(SQLModel, table=True):
     decision: ReviewDecision
     comment: str = ""
     flow_run_id: str | None = Field(default=None, max_length=64)
+    person_id: int | None = Field(default=None, foreign_key="person.id", index=True)
+    content_digest: str = Field(default="", max_length=64, description="version_digest of what was approved.")
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class Person(SQLModel, table=True):
+    """Someone who drafts, reviews, translates or oversees bulletins for one unit."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(index=True, max_length=200)
+    unit_code: str = Field(foreign_key="admin_unit.code", index=True, max_length=32)
+    role: PersonRole = Field(index=True)
+    office: str = Field(default="", max_length=200, description="e.g. Phó Chủ tịch UBND xã.")
+    emergency: bool = Field(default=False, description="Pre-authorised to approve emergency bulletins.")
+    active: bool = True
+    totp_secret_enc: str = Field(default="", description="Fernet-encrypted base32 TOTP secret.")
+    totp_last_step: int | None = Field(default=None, description="Time step of the last accepted code.")
+    created_at: datetime = Field(default_factory=utcnow)
+    revoked_at: datetime | None = None
+
+
+class ReviewRequest(SQLModel, table=True):
+    """The one review of a version: who waits for it, until when, and how it ended."""
+
+    __tablename__ = "review_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    version_id: int = Field(foreign_key="bulletin_version.id", unique=True)
+    flow_run_id: str = Field(default="", max_length=64)
+    status: ReviewRequestStatus = Field(default=ReviewRequestStatus.waiting, index=True)
+    level: int = Field(default=0, description="0 = the targets' own reviewers, n = escalated n levels.")
+    requested_at: datetime = Field(default_factory=utcnow)
+    due_at: datetime | None = None
+    decided_at: datetime | None = None
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AuditEvent(SQLModel, table=True):
+    """One appended state change; each row's hash covers the previous row's hash."""
+
+    __tablename__ = "audit_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    actor: str = Field(max_length=200)
+    action: str = Field(index=True, max_length=64)
+    bulletin_id: int | None = Field(default=None, index=True)
+    version_id: int | None = Field(default=None)
+    content_hash: str = Field(default="", max_length=64)
+    details: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    prev_hash: str = Field(default="", max_length=64)
+    row_hash: str = Field(default="", max_length=64)
 
 
 class Device(SQLModel, table=True):
@@ -194,6 +259,7 @@ class PlaylistItem(SQLModel, table=True):
     bulletin_id: int = Field(foreign_key="bulletin.id", index=True)
     version_id: int = Field(foreign_key="bulletin_version.id")
     rendition_id: int = Field(foreign_key="rendition.id")
+    audio_sha256: str = Field(default="", max_length=64, description="sha256 of the approved audio bytes.")
     language: str = Field(max_length=8)
     priority: Priority = Field(default=Priority.normal)
     broadcast_date: date
