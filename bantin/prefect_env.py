@@ -10,7 +10,9 @@ EMBEDDED_DEFAULTS = {
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_UI_V2_ENABLED": "false",
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Run logs go to the API at INFO (the run's page shows them); the terminal shows warnings only.
+    "PREFECT_LOGGING_LEVEL": "INFO",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
 }
 
 

@@ -27,13 +27,13 @@ def run(runner: str, limit: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"bantin-bench-{runner}-"))
     os.environ["BANTIN_DATA_DIR"] = str(data_dir)
     from bantin.demo.run import DemoReviewer
-    from bantin.prefect_env import configure_prefect, ensure_prefect_api
+    from bantin.local_run import production_flow
     from bantin.settings import load_settings
 
     settings = load_settings()
-    configure_prefect(data_dir)
+    flow = production_flow(settings, runner)
     import storage
-    from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
+    from flows.produce import ProduceRequest
 
     storage.upgrade_database(settings.resolved_database_url)
     engine = storage.make_engine(settings.resolved_database_url)
@@ -52,14 +52,11 @@ def run(runner: str, limit: int) -> dict:
             )
             ids.append(str(storage.save_draft(session=session, draft=draft)[0].id))
     engine.dispose()
-    ensure_prefect_api()
     reviewer = DemoReviewer()
     reviewer.start()
     started = time.perf_counter()
     try:
-        outcome = produce_bulletins.with_options(task_runner=task_runner_for(runner))(
-            ProduceRequest(bulletins=ids, review_timeout_minutes=10)
-        )
+        outcome = flow(ProduceRequest(bulletins=ids, review_timeout_minutes=10))
     finally:
         reviewer.stop.set()
         reviewer.join()

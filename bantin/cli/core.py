@@ -188,16 +188,35 @@ def produce(
     voice: Annotated[str, typer.Option(help="Voice name (bantin voices).")] = "",
     review_timeout_minutes: Annotated[int | None, typer.Option(help="Wait this long per review.")] = None,
 ) -> None:
-    """Run the production flow; it pauses for each review (approve in the Prefect UI or `bantin reviews`)."""
-    settings = ready_settings()
-    configure_prefect(settings.data_dir)
-    from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
+    """Run the production flow; each review waits in its own run (Prefect UI or `bantin reviews`)."""
+    from bantin.local_run import run_production
 
-    flow = produce_bulletins.with_options(task_runner=task_runner_for(settings.task_runner))
-    outcome = flow(
-        ProduceRequest(bulletins=bulletin or [], voice=voice, review_timeout_minutes=review_timeout_minutes)
+    settings = ready_settings()
+    with session_for(settings) as session:
+        refs = _known_bulletins(session, bulletin or [])
+    outcome = run_production(
+        settings, bulletins=refs, voice=voice, review_timeout_minutes=review_timeout_minutes
     )
     typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2, default=str))
+
+
+def _known_bulletins(session, refs: list[str]) -> list[str]:  # type: ignore[no-untyped-def]
+    """The ids as given, once each is a stored bulletin; otherwise an error naming `bantin bulletins list`."""
+    import storage
+
+    for ref in refs:
+        try:
+            if not ref.strip():
+                raise storage.UnknownBulletin("a bulletin id is empty", "mã bản tin để trống")
+            storage.get_bulletin(session, ref.strip())
+        except storage.UnknownBulletin as exc:
+            fail(
+                storage.UnknownBulletin(
+                    f"{exc.message_en}; `bantin bulletins list` shows the bulletins and their ids",
+                    f"{exc.message_vi}; `bantin bulletins list` liệt kê các bản tin và mã của chúng",
+                )
+            )
+    return [ref.strip() for ref in refs]
 
 
 @reviews_app.command("list")

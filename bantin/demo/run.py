@@ -9,7 +9,8 @@ from importlib.resources import files
 
 import typer
 
-from bantin.prefect_env import configure_prefect, ensure_prefect_api
+from bantin.local_run import prepare_prefect
+from bantin.local_run import run_production as run_local_production
 from bantin.settings import Settings
 
 DEMO_PROVINCE = "Quảng Trị"
@@ -88,14 +89,10 @@ class DemoReviewer(threading.Thread):
 
 def run_production(settings: Settings, bulletin_ids: list[str]) -> dict:
     """Run the production flow while the demo reviewer approves each pause."""
-    from flows.produce import ProduceRequest, produce_bulletins, task_runner_for
-
-    ensure_prefect_api()
     reviewer = DemoReviewer()
     reviewer.start()
     try:
-        flow = produce_bulletins.with_options(task_runner=task_runner_for(settings.task_runner))
-        return flow(ProduceRequest(bulletins=bulletin_ids, review_timeout_minutes=10))
+        return run_local_production(settings, bulletins=bulletin_ids, review_timeout_minutes=10)
     finally:
         reviewer.stop.set()
         reviewer.join(timeout=5)
@@ -124,7 +121,7 @@ def run_demo(settings: Settings, *, devices: int = 10, seed: int = 7) -> dict:
     """Province, drafts, production with approval, distribution, devices, evaluation, summary."""
     started = time.monotonic()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    configure_prefect(settings.data_dir)
+    prepare_prefect(settings)
     typer.echo(f"bantin demo — dữ liệu / data dir: {settings.data_dir.resolve()}")
     bulletin_ids = load_demo_data(settings)
     typer.echo(
