@@ -45,6 +45,7 @@ class AuditReport:
     rows: int
     first_broken_id: int | None = None
     reason: str = ""
+    reason_vi: str = ""
 
 
 def _timestamp(at: datetime) -> str:

@@ -21,6 +21,7 @@ _COMMAND_MODULES = (
     "bantin.cli.speech",
     "bantin.cli.core",
     "bantin.cli.fleet",
+    "bantin.cli.people",
 )
 
 for _name in _COMMAND_MODULES:
