@@ -45,8 +45,8 @@ def samples() -> list[list[str]]:
 
 def measure(voice: str, texts: list[list[str]]) -> tuple[np.ndarray, np.ndarray, float]:
     """Feature rows (syllables, sentences, pauses, 1) and mastered durations for one voice."""
+    from nlp.duration import spoken_counts
     from nlp.normalize import normalize_for_speech
-    from nlp.summary import spoken_counts
     from tts import render_speech
 
     rows, durations = [], []

@@ -1,6 +1,6 @@
 """Summaries of the sample bulletins: key-fact recall, duration error vs target, time per summary.
 
-Per bulletin and overall: share of key_facts kept (nlp.summary.key_fact_kept), the estimated duration's
+Per bulletin and overall: share of key_facts kept (bench/keyfacts.py), the estimated duration's
 error vs target_seconds, and, when tts is importable, the measured duration of the script's spoken form
 synthesized with tts.render_speech (mastered audio). Prints JSON.
 
@@ -19,6 +19,7 @@ from pathlib import Path
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # bench.keyfacts
 BULLETINS = REPO.parent / "shared" / "data" / "bulletins"
 
 
@@ -34,7 +35,8 @@ def measured_seconds(script: str, voice: str) -> float | None:
 
 
 def main() -> int:
-    from nlp.summary import key_fact_kept, summarize
+    from bench.keyfacts import key_fact_kept
+    from nlp.summary import summarize
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--voice", default="espeak-vi-north")

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from nlp.duration import DURATION_TOLERANCE, SpeakingRate, estimate_seconds
 from nlp.entities import find_entities
-from nlp.summary import DURATION_TOLERANCE, SpeakingRate, Summary, eboard_text, summarize_extractive
 
 MAX_INPUT_TOKENS = 1024
 MAX_OUTPUT_SYLLABLES = 640  # about three minutes of speech
@@ -18,7 +18,15 @@ _NAME_WORD = re.compile(r"(?<![\w.!?:]\s)(?<!^)\b([A-ZÀ-ỸĐ][\wÀ-ỹ]*)")
 
 
 class ModelUnavailable(RuntimeError):
-    """The model directory is missing, incomplete or cannot be loaded."""
+    """The model directory is missing, incomplete or cannot be loaded, or torch/transformers are missing."""
+
+
+class AbstractiveRejected(Exception):
+    """The abstractive summary cannot be used; ``reason`` says why (recorded as the fallback reason)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @lru_cache(maxsize=2)
@@ -30,10 +38,11 @@ def load_summarizer(model_dir: str):
     if not (path / "config.json").is_file():
         raise ModelUnavailable(f"model directory {path} has no config.json")
     try:
+        import torch  # noqa: F401  (transformers imports without torch but cannot load a model)
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
     except ImportError as exc:  # the "neural" extra is not installed
         raise ModelUnavailable(
-            f"transformers is not installed ({exc}); pip install 'bantin[neural]'"
+            f"torch or transformers is not installed ({exc}); pip install 'bantin[neural]'"
         ) from exc
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -46,9 +55,10 @@ def load_summarizer(model_dir: str):
 
 def generate_summary(model_dir: Path, text: str, *, max_new_tokens: int, min_new_tokens: int = 0) -> str:
     """The model's summary of ``text`` (beam search, no repeated trigrams), as plain text."""
+    tokenizer, model = load_summarizer(str(model_dir))  # raises ModelUnavailable without torch
+
     import torch
 
-    tokenizer, model = load_summarizer(str(model_dir))
     max_input = min(
         MAX_INPUT_TOKENS, getattr(tokenizer, "model_max_length", MAX_INPUT_TOKENS) or MAX_INPUT_TOKENS
     )
@@ -77,56 +87,42 @@ def invented_facts(summary: str, source: str, places: Iterable[str] = ()) -> lis
     return list(dict.fromkeys(invented))
 
 
-def summarize_abstractive(
+def abstractive_sentences(
     text: str,
     *,
-    sentences: Sequence[str],
     model_dir: Path,
     target_seconds: float,
-    title: str | None,
     rate: SpeakingRate,
-    eboard_chars: int = 180,
     places: Iterable[str] = (),
-) -> Summary:
-    """The model's summary when it is faithful and fits the target, else the extractive one with the reason."""
+) -> tuple[list[str], float]:
+    """The model's summary as sentences and its estimated seconds; raises AbstractiveRejected with the reason.
+
+    Rejected when the model (or torch) is unavailable, generation fails, the output is empty, holds
+    facts the source does not, or does not last ``target_seconds`` ±10%.
+    """
     from nlp.sentences import split_sentences
-    from nlp.summary import estimate_seconds
 
     places = tuple(places)
-
-    def fall_back(reason: str) -> Summary:
-        return summarize_extractive(
-            sentences,
-            target_seconds=target_seconds,
-            title=title,
-            rate=rate,
-            eboard_chars=eboard_chars,
-            places=places,
-            fallback_reason=reason,
-        )
-
     syllables = min(MAX_OUTPUT_SYLLABLES, max(8, int(target_seconds / rate.seconds_per_syllable)))
     try:
         output = generate_summary(
             model_dir, text, max_new_tokens=int(syllables * 1.6), min_new_tokens=int(syllables * 0.6)
         )
     except ModelUnavailable as exc:
-        return fall_back(f"abstractive model unavailable: {exc}")
+        raise AbstractiveRejected(f"abstractive model unavailable: {exc}") from exc
     except (RuntimeError, ValueError, IndexError) as exc:
-        return fall_back(f"abstractive generation failed: {type(exc).__name__}: {exc}")
+        raise AbstractiveRejected(f"abstractive generation failed: {type(exc).__name__}: {exc}") from exc
     if not output.strip():
-        return fall_back("abstractive model returned an empty summary")
+        raise AbstractiveRejected("abstractive model returned an empty summary")
     invented = invented_facts(output, text, places)
     if invented:
-        return fall_back(f"abstractive summary has facts not in the source: {', '.join(invented[:5])}")
+        raise AbstractiveRejected(
+            f"abstractive summary has facts not in the source: {', '.join(invented[:5])}"
+        )
     picked = split_sentences(output, places) or [output]
     seconds = estimate_seconds(picked, rate)
     if abs(seconds - target_seconds) > target_seconds * DURATION_TOLERANCE:
-        return fall_back(f"abstractive summary lasts {seconds:.1f} s, outside {target_seconds:.0f} s ±10%")
-    return Summary(
-        script=" ".join(picked),
-        eboard=eboard_text(title, picked, eboard_chars),
-        estimated_seconds=round(seconds, 2),
-        sentences=tuple(picked),
-        backend="abstractive",
-    )
+        raise AbstractiveRejected(
+            f"abstractive summary lasts {seconds:.1f} s, outside {target_seconds:.0f} s ±10%"
+        )
+    return picked, seconds

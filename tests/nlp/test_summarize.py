@@ -8,19 +8,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from bench.keyfacts import key_fact_kept
+from nlp.duration import speaking_rate
 from nlp.errors import EmptyText
+from nlp.sentence_value import is_list_item, score_sentences
 from nlp.sentences import split_sentences
-from nlp.summary import (
-    Summary,
-    drop_lead_clause,
-    drop_side_clauses,
-    is_list_item,
-    key_fact_kept,
-    score_sentences,
-    sentence_options,
-    speaking_rate,
-    summarize,
-)
+from nlp.shorten import drop_lead_clause, drop_side_clauses, sentence_options
+from nlp.summary import Summary, summarize
 
 REPO = Path(__file__).resolve().parents[2]
 BULLETINS = sorted((REPO.parent / "shared" / "data" / "bulletins").glob("*.json"))
