@@ -1,10 +1,19 @@
-"""Score bantin's spoken-form normalizer and the offline PyPI normalizers on the same rows; print JSON.
+"""Score bantin's spoken-form normalizer per class of non-standard word, exactly and convention-tolerant; print JSON.
 
-Rows: ../shared/data/normalization.tsv (input, expected) and, with --held-out, the held-out cases of
-tests/nlp/test_normalize.py. A row passes on an exact match after lower-casing and collapsing
-whitespace and punctuation. A normalizer that is not installed is reported as such.
+Sets (every one scored by default):
+- ``dev``: ../shared/data/normalization.tsv (class guessed from the written form, see ``guess_class``);
+- ``heldout_tests``: the held-out cases of tests/nlp/test_normalize.py (class from the group name);
+- ``nemo_vi``: NeMo-text-processing's Vietnamese test cases (bench/data/normalization/nemo_vi, Apache-2.0);
+- ``heldout``: the held-out administrative sentences of bench/data/normalization/heldout.
 
-    python bench/normalize_eval.py [--held-out] [--failures N] [--seconds S]
+A row passes *exactly* when both sides match after lower-casing and collapsing punctuation and
+whitespace; it passes *tolerant* when they match after the rewrite rules of
+``bench/normalization_conventions.md`` (``CONVENTION_RULES``, one per documented convention
+difference, applied to both sides), nothing looser. ``--nemo`` adds NeMo's own output on the NeMo
+cases and the held-out set where ``nemo_text_processing`` is installed; ``--compare`` adds the
+offline PyPI normalizers on the dev and held-out sets.
+
+    python bench/normalize_eval.py [--failures N] [--seconds S] [--nemo] [--compare] [--set NAME]
 """
 
 from __future__ import annotations
@@ -18,13 +27,27 @@ import re
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
+NORMALIZATION_DATA = REPO / "bench" / "data" / "normalization"
 sys.path.insert(0, str(REPO))
 
 Normalizer = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class Case:
+    """One written text, its expected spoken form and its class."""
+
+    written: str
+    expected: str
+    cls: str
+
+
+# --- comparison -----------------------------------------------------------------------------------
 
 
 def spoken_key(text: str) -> str:
@@ -32,21 +55,200 @@ def spoken_key(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", " ", text.lower()).split())
 
 
-def load_rows(held_out: bool) -> dict[str, list[tuple[str, str]]]:
-    """The shared TSV rows and, on request, the held-out test cases."""
-    lines = (DATA / "normalization.tsv").read_text(encoding="utf-8").splitlines()
-    sets = {"normalization.tsv": [tuple(line.split("\t")[:2]) for line in lines if line.strip()]}
-    if held_out:
-        from tests.nlp.test_normalize import HELD_OUT_GROUPS
+_DIGIT_WORDS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
+_UNIT_WORDS = {"mốt": 1, "tư": 4, "lăm": 5, **{w: i for i, w in enumerate(_DIGIT_WORDS)}}
+_NUMBER_WORD = r"(?:không|một|mốt|hai|ba|bốn|tư|năm|lăm|sáu|bảy|tám|chín|mười|mươi|trăm|linh|lẻ)"
 
-        sets["held_out"] = [row for rows in HELD_OUT_GROUPS.values() for row in rows]
-    return sets  # type: ignore[return-value]
+
+def _below_thousand(words: list[str]) -> int | None:
+    """The value of a reading of 0-999 ("ba trăm linh ba", "hai mươi lăm"), or None."""
+    value, i = 0, 0
+    if len(words) >= 2 and words[1] == "trăm" and words[0] in _DIGIT_WORDS:
+        value, i = 100 * _DIGIT_WORDS.index(words[0]), 2
+        if i < len(words) and words[i] in {"linh", "lẻ"}:
+            i += 1
+            return (
+                value + _DIGIT_WORDS.index(words[i])
+                if i + 1 == len(words) and words[i] in _DIGIT_WORDS
+                else None
+            )
+    rest = words[i:]
+    if not rest:
+        return value
+    if rest[0] == "mười":
+        tens, rest = 10, rest[1:]
+    elif len(rest) >= 2 and rest[1] == "mươi" and rest[0] in _DIGIT_WORDS[2:]:
+        tens, rest = 10 * _DIGIT_WORDS.index(rest[0]), rest[2:]
+    else:
+        tens = 0
+    if len(rest) > 1 or (rest and rest[0] not in _UNIT_WORDS):
+        return None
+    return value + tens + (_UNIT_WORDS[rest[0]] if rest else 0)
+
+
+def _fraction_digits(match: re.Match[str]) -> str:
+    """'phẩy' + the digits after the decimal mark, whether they were read as a number or one by one."""
+    words = match["run"].split()
+    if all(w in _DIGIT_WORDS for w in words):
+        return match.group()
+    value = _below_thousand(words)
+    if value is None:
+        return match.group()
+    return "phẩy " + " ".join(_DIGIT_WORDS[int(d)] for d in str(value))
+
+
+def _sub(pattern: str, replacement: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
+    compiled = re.compile(pattern)
+    return lambda text: compiled.sub(replacement, text)
+
+
+# "một triệu không trăm linh một nghìn" / "một triệu một nghìn"; "hai nghìn không trăm hai mươi" / "hai nghìn hai mươi"
+_ZERO_GROUP = re.compile(r"\b(triệu|tỷ) không trăm (?:linh|lẻ) (\w+) (nghìn|triệu)\b")
+_ZERO_HUNDREDS = re.compile(r"\b(nghìn|triệu|tỷ) không trăm (?=linh |lẻ |\w+ mươi|mười)")
+# Time-zone initialisms spelled with Vietnamese letter names, or left as written.
+_TIME_ZONES = {
+    "gờ mờ tê": "gmt", "u tê xê": "utc", "xê ét tê": "cst", "pê ét tê": "pst", "e ét tê": "est", "giây ét tê": "jst",
+}  # fmt: skip
+# Spellings of unit names in Vietnamese and their loanword forms (both are heard on air).
+_UNIT_SPELLINGS = {
+    "hẹc": "héc",
+    "xăng ti mét": "xen ti mét",
+    "terabyte": "tê ra bai",
+}
+_UNIT_SPELLING = re.compile(r"\b(?:" + "|".join(sorted(_UNIT_SPELLINGS, key=len, reverse=True)) + r")\b")
+
+
+# One rule per convention difference documented in bench/normalization_conventions.md (same ids).
+CONVENTION_RULES: dict[str, Callable[[str], str]] = {
+    "zero-hundreds": lambda text: _ZERO_HUNDREDS.sub(r"\1 ", _ZERO_GROUP.sub(r"\1 \2 \3", text)),
+    "le-linh": _sub(r"\b(trăm|nghìn|triệu|tỷ) lẻ (?=" + "|".join(_DIGIT_WORDS[1:]) + r")\b", r"\1 linh "),
+    "decimal-digits": _sub(rf"\bphẩy (?P<run>{_NUMBER_WORD}(?: {_NUMBER_WORD})*)\b", _fraction_digits),
+    "mot-after-muoi": _sub(r"\bmươi một\b", "mươi mốt"),
+    "tu-after-muoi": _sub(r"\bmươi bốn\b", "mươi tư"),
+    "lam-before-scale": _sub(r"\b(mười|mươi) năm (?=nghìn|triệu|tỷ|phẩy)", r"\1 lăm "),
+    "ngan-nghin": _sub(r"\bngàn\b", "nghìn"),
+    "ti-ty": _sub(r"\b(t|k)ỉ\b", r"\1ỷ"),
+    "dollar-name": _sub(r"\bđô la mỹ\b", "đô la"),
+    "per-after-money": _sub(r"\b(đồng|đô la|ơ rô) trên (?=\w)", r"\1 một "),
+    "times-sign": _sub(r"(?<=\w) x (?=\w)", " nhân "),
+    "unit-spelling": lambda text: _UNIT_SPELLING.sub(lambda m: _UNIT_SPELLINGS[m.group()], text),
+    "time-zone": _sub(r"\b(?:" + "|".join(_TIME_ZONES) + r")\b", lambda m: _TIME_ZONES[m.group()]),
+    "temperature-letter": _sub(r"\bđộ (c|f)\b", lambda m: "độ " + {"c": "xê", "f": "ép"}[m[1]]),
+}
+
+
+def convention_key(text: str) -> str:
+    """``spoken_key`` with every documented convention difference rewritten to this project's form."""
+    key = spoken_key(text)
+    for rule in CONVENTION_RULES.values():
+        key = rule(key)
+    return key
+
+
+def matches(got: str, expected: str, *, tolerant: bool) -> bool:
+    """Exact (after ``spoken_key``) or convention-tolerant (after ``convention_key``) match."""
+    if spoken_key(got) == spoken_key(expected):
+        return True
+    return tolerant and convention_key(got) == convention_key(expected)
+
+
+# --- data ------------------------------------------------------------------------------------------
+
+_GUESSES = (
+    ("electronic", r"@|\b(?:www\.|https?://)|\.(?:vn|com|net|org)\b"),
+    ("slash", r"\d/[A-ZĐ]|\d-[A-ZĐ]+/"),
+    ("phone", r"\b(?:0\d{2,3}[ .]?\d{3}|1[89]00|11[345])\b|\+84"),
+    ("range", r"\d\s*-\s*\d(?![\d/]*/\d{4})|\bđến\b.*\d"),
+    ("date", r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{4})?\b|\btháng \d|\d/\d{4}"),
+    ("time", r"\d[hg:]\d*\b|\bgiờ\b|\bphút\b"),
+    ("money", r"đồng|\d\s?đ\b|VNĐ|USD|\$|\dk\b|\btr\b|tỷ|triệu"),
+    ("measure", r"\d\s?(?:km|m|mm|cm|ha|kg|tấn|lít|°|%|‰|m2|m3|m²|m³|kV|kW|V|Hz|MB|GB)\b|°|%"),
+    ("roman", r"\b[IVXLC]{1,5}\b"),
+    ("ordinal", r"\bthứ \d"),
+    ("decimal", r"\d,\d"),
+    ("abbreviation", r"\b[A-ZĐ]{2,}|\b[A-Z][a-z]?\."),
+    ("cardinal", r"\d"),
+)
+
+
+def guess_class(written: str) -> str:
+    """The class of a row with none given: the first pattern of ``_GUESSES`` its written form matches."""
+    return next((name for name, pattern in _GUESSES if re.search(pattern, written)), "other")
+
+
+# Classes of the groups in tests/nlp/test_normalize.py; groups of whole sentences keep their own name.
+_GROUP_CLASSES = {
+    "numbers": "cardinal", "ordinals": "ordinal", "dates": "date", "times": "time", "money": "money",
+    "units": "measure", "ranges": "range", "abbreviations": "abbreviation", "legal": "slash",
+    "phones": "phone", "roman": "roman", "codes": "code", "addresses": "electronic", "symbols": "symbol",
+}  # fmt: skip
+
+
+def read_tsv_cases(path: Path, cls: str) -> list[Case]:
+    """``written<TAB>spoken`` rows of a file; ``#`` lines and blank lines skipped."""
+    rows = [line.split("\t") for line in path.read_text(encoding="utf-8").splitlines()]
+    return [Case(r[0], r[1], cls) for r in rows if len(r) >= 2 and r[0].strip() and not r[0].startswith("#")]
+
+
+def dev_cases() -> list[Case]:
+    rows = [
+        line.split("\t") for line in (DATA / "normalization.tsv").read_text(encoding="utf-8").splitlines()
+    ]
+    return [Case(r[0], r[1], guess_class(r[0])) for r in rows if len(r) >= 2]
+
+
+def heldout_test_cases() -> list[Case]:
+    from tests.nlp.test_normalize import HELD_OUT_GROUPS
+
+    return [
+        Case(w, e, _GROUP_CLASSES.get(group, "sentence"))
+        for group, rows in HELD_OUT_GROUPS.items()
+        for w, e in rows
+    ]
+
+
+def nemo_cases() -> list[Case]:
+    cases = []
+    for path in sorted((NORMALIZATION_DATA / "nemo_vi").glob("test_cases_*.txt")):
+        cls = path.stem.removeprefix("test_cases_")
+        for line in path.read_text(encoding="utf-8").splitlines():
+            written, sep, spoken = line.partition("~")
+            if sep and written.strip():
+                cases.append(Case(written, spoken, cls))
+    return cases
+
+
+def heldout_cases() -> list[Case]:
+    return [
+        c for p in sorted((NORMALIZATION_DATA / "heldout").glob("*.tsv")) for c in read_tsv_cases(p, p.stem)
+    ]
+
+
+SETS: dict[str, Callable[[], list[Case]]] = {
+    "dev": dev_cases,
+    "heldout_tests": heldout_test_cases,
+    "nemo_vi": nemo_cases,
+    "heldout": heldout_cases,
+}
+
+
+# --- normalizers ---------------------------------------------------------------------------------------
 
 
 def bantin_normalizer() -> Normalizer:
     from nlp.normalize import normalize_for_speech
 
     return normalize_for_speech
+
+
+def nemo_normalizer() -> Normalizer:
+    """NeMo-text-processing's Vietnamese normalizer (grammars cached under /tmp after the first build)."""
+    from nemo_text_processing.text_normalization.normalize import Normalizer as NemoNormalizer
+
+    cache = os.environ.get("NEMO_CACHE_DIR", "/tmp/nemo_cache")
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        nemo = NemoNormalizer(input_case="cased", lang="vi", cache_dir=cache)
+    return lambda text: nemo.normalize(text, punct_post_process=True)
 
 
 def sea_g2p_normalizer() -> Normalizer:
@@ -73,8 +275,7 @@ def vinorm_normalizer() -> Normalizer:
     return TTSnorm
 
 
-NORMALIZERS: dict[str, tuple[Callable[[], Normalizer], str]] = {
-    "bantin": (bantin_normalizer, "this project, Apache-2.0"),
+COMPETITORS: dict[str, tuple[Callable[[], Normalizer], str]] = {
     "sea-g2p": (sea_g2p_normalizer, "Apache-2.0"),
     "g2p-hamster": (g2p_hamster_normalizer, "Apache-2.0; text via t0.pipeline.normalize(s)['read_string']"),
     "vietnormalizer": (vietnormalizer_normalizer, "MIT"),
@@ -94,20 +295,43 @@ def quiet_call(normalize: Normalizer, text: str) -> str:
             return f"<error {type(exc).__name__}: {exc}>"
 
 
-def score(normalize: Normalizer, rows: list[tuple[str, str]], show: int) -> dict[str, object]:
-    """Pass rate, failing rows and mean time per row."""
+# --- scoring -----------------------------------------------------------------------------------------
+
+
+def score(normalize: Normalizer, cases: list[Case], show: int) -> dict[str, object]:
+    """Exact and tolerant pass counts, overall and per class, with the failing rows."""
+    per_class: dict[str, dict[str, int]] = {}
     failures = []
     start = time.perf_counter()
-    for written, expected in rows:
-        got = quiet_call(normalize, written)
-        if spoken_key(got) != spoken_key(expected):
-            failures.append({"input": written, "expected": expected, "got": got.strip()})
+    for case in cases:
+        got = quiet_call(normalize, case.written)
+        exact = matches(got, case.expected, tolerant=False)
+        tolerant = exact or matches(got, case.expected, tolerant=True)
+        counts = per_class.setdefault(case.cls, {"rows": 0, "exact": 0, "tolerant": 0})
+        counts["rows"] += 1
+        counts["exact"] += exact
+        counts["tolerant"] += tolerant
+        if not tolerant:
+            failures.append({"class": case.cls, "input": case.written, "expected": case.expected, "got": got})
     elapsed = time.perf_counter() - start
+    rows = len(cases)
+    exact_total = sum(c["exact"] for c in per_class.values())
+    tolerant_total = sum(c["tolerant"] for c in per_class.values())
     return {
-        "rows": len(rows),
-        "passed": len(rows) - len(failures),
-        "rate": round(1 - len(failures) / len(rows), 4),
-        "ms_per_row": round(1000 * elapsed / len(rows), 3),
+        "rows": rows,
+        "exact": exact_total,
+        "tolerant": tolerant_total,
+        "exact_rate": round(exact_total / rows, 4),
+        "tolerant_rate": round(tolerant_total / rows, 4),
+        "ms_per_row": round(1000 * elapsed / rows, 3),
+        "per_class": {
+            cls: {
+                **c,
+                "exact_rate": round(c["exact"] / c["rows"], 3),
+                "tolerant_rate": round(c["tolerant"] / c["rows"], 3),
+            }
+            for cls, c in sorted(per_class.items())
+        },
         "failures": failures[:show],
     }
 
@@ -122,7 +346,7 @@ def bulletin_lines() -> list[str]:
 
 
 def lines_per_second(normalize: Normalizer, lines: list[str], seconds: float) -> dict[str, float]:
-    """Throughput on bulletin lines (paragraphs), after one warm-up pass."""
+    """Throughput on bulletin lines (paragraphs) in this process (one core), after one warm-up pass."""
     for line in lines:
         normalize(line)
     done, start = 0, time.perf_counter()
@@ -137,34 +361,51 @@ def lines_per_second(normalize: Normalizer, lines: list[str], seconds: float) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--held-out", action="store_true", help="also score the held-out test cases")
     parser.add_argument(
         "--failures", type=int, default=100, help="failing rows to show per normalizer and set"
     )
     parser.add_argument("--seconds", type=float, default=3.0, help="time spent measuring bantin's throughput")
+    parser.add_argument("--set", action="append", choices=list(SETS), help="score only these sets")
+    parser.add_argument(
+        "--nemo", action="store_true", help="also run NeMo-text-processing on nemo_vi and heldout"
+    )
+    parser.add_argument("--compare", action="store_true", help="also run the offline PyPI normalizers")
+    parser.add_argument(
+        "--held-out", action="store_true", help="kept for older commands: every set is scored"
+    )
     args = parser.parse_args()
-    sets = load_rows(args.held_out)
-    report: dict[str, object] = {"sets": {name: len(rows) for name, rows in sets.items()}, "normalizers": {}}
-    cwd = os.getcwd()
-    for name, (factory, notes) in NORMALIZERS.items():
-        entry: dict[str, object] = {"notes": notes}
-        try:
-            normalize = factory()
-        except ImportError as exc:
-            entry.update(installed=False, error=f"not installed ({exc.name or exc})")
-            report["normalizers"][name] = entry  # type: ignore[index]
-            continue
-        entry["installed"] = True
-        for set_name, rows in sets.items():
-            entry[set_name] = score(normalize, rows, args.failures)
-        os.chdir(cwd)
-        report["normalizers"][name] = entry  # type: ignore[index]
+    sets = {name: SETS[name]() for name in (args.set or SETS)}
+    report: dict[str, object] = {"sets": {name: len(cases) for name, cases in sets.items()}}
+    bantin = bantin_normalizer()
+    report["bantin"] = {name: score(bantin, cases, args.failures) for name, cases in sets.items()}
+    if args.nemo:
+        report["nemo_text_processing"] = _score_other(
+            nemo_normalizer, {k: v for k, v in sets.items() if k in {"nemo_vi", "heldout"}}, args.failures
+        )
+    if args.compare:
+        chosen = {k: v for k, v in sets.items() if k in {"dev", "heldout"}}
+        report["compare"] = {
+            name: {"notes": notes, **_score_other(factory, chosen, args.failures)}
+            for name, (factory, notes) in COMPETITORS.items()
+        }
     lines = bulletin_lines()
-    report["bantin_throughput"] = {
-        "lines": len(lines),
-        **lines_per_second(bantin_normalizer(), lines, args.seconds),
-    }
+    report["bantin_throughput"] = {"lines": len(lines), **lines_per_second(bantin, lines, args.seconds)}
     print(json.dumps(report, ensure_ascii=False, indent=1))
+
+
+def _score_other(
+    factory: Callable[[], Normalizer], sets: dict[str, list[Case]], show: int
+) -> dict[str, object]:
+    """Score another normalizer, or say why it cannot run here."""
+    cwd = os.getcwd()
+    try:
+        normalize = factory()
+    except ImportError as exc:
+        return {"installed": False, "error": f"not installed ({exc.name or exc})"}
+    try:
+        return {"installed": True, **{name: score(normalize, cases, show) for name, cases in sets.items()}}
+    finally:
+        os.chdir(cwd)
 
 
 if __name__ == "__main__":
