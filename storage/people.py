@@ -221,7 +221,7 @@ def list_people(
     role: PersonRole | str | None = None,
     include_revoked: bool = False,
 ) -> list[Person]:
-    """People, by unit then name; revoked ones only when asked."""
+    """People in the order they were added; revoked ones only when asked."""
     query = select(Person)
     if unit_code:
         query = query.where(Person.unit_code == get_unit(session, unit_code.strip()).code)
@@ -229,7 +229,7 @@ def list_people(
         query = query.where(Person.role == _role(role))
     if not include_revoked:
         query = query.where(col(Person.active).is_(True))
-    return list(session.exec(query.order_by(Person.unit_code, Person.name, col(Person.id))).all())
+    return list(session.exec(query.order_by(col(Person.id))).all())
 
 
 def _active_reviewer(person: Person) -> None:

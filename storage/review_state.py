@@ -64,9 +64,13 @@ def _insert_request(session: Session, **values: object) -> bool:
         from sqlalchemy.dialects.sqlite import insert
     row = ReviewRequest(**values)  # defaults (requested_at, status, level, details) filled by the model
     fields = row.model_dump(exclude={"id"})
-    statement = insert(ReviewRequest).values(**fields).on_conflict_do_nothing(index_elements=["version_id"])
-    result = session.exec(statement)  # type: ignore[call-overload]
-    return result.rowcount == 1
+    statement = (
+        insert(ReviewRequest)
+        .values(**fields)
+        .on_conflict_do_nothing(index_elements=["version_id"])
+        .returning(ReviewRequest.id)
+    )
+    return session.exec(statement).first() is not None  # type: ignore[call-overload]
 
 
 def waiting_reviews(session: Session) -> list[ReviewRequest]:
