@@ -9,8 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
-from storage.bulletins import approved_review, target_codes
-from storage.errors import InvalidDraft, UnknownBulletin
+from storage.audit import append_audit
+from storage.bulletins import approved_review, target_codes, version_digest
+from storage.errors import InvalidDraft, StorageError, UnknownBulletin
+from storage.links import rendition_sha256
 from storage.models import (
     BroadcastWindow,
     Bulletin,
@@ -24,6 +26,7 @@ from storage.models import (
     Priority,
     Rendition,
     RenditionKind,
+    Review,
     utcnow,
 )
 from storage.units import ancestor_codes, descendant_codes
@@ -87,20 +90,52 @@ class Distribution:
     skipped: dict[str, str] = field(default_factory=dict)
 
 
-def distribute_version(
-    *, session: Session, version_id: int, now: datetime | None = None, timezone: str = "Asia/Ho_Chi_Minh"
-) -> Distribution:
-    """Schedule an approved version on every device in its target units (idempotent)."""
-    version = session.get(BulletinVersion, version_id)
-    if version is None:
-        raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
-    bulletin = session.get(Bulletin, version.bulletin_id)
-    if approved_review(session, version_id) is None:
+class ApprovalOutdated(StorageError):
+    """The version's renditions changed after it was approved: what would play is not what was approved."""
+
+    code = "approval_outdated"
+
+
+def _approval(session: Session, bulletin: Bulletin, version: BulletinVersion) -> Review:
+    """The approval of ``version``, provided its renditions are still exactly what the reviewer approved."""
+    approval = approved_review(session, version.id)
+    if approval is None:
         raise InvalidDraft(
             f"bulletin {bulletin.id} version {version.number} has not been approved: nothing is broadcast "
             "without a reviewer's approval",
             f"bản tin {bulletin.id} phiên bản {version.number} chưa được duyệt: không phát nội dung chưa duyệt",
         )
+    current = version_digest(session, version.id)
+    if approval.content_digest != current:
+        raise ApprovalOutdated(
+            f"bulletin {bulletin.id} version {version.number} changed after it was approved (approved content "
+            f"{approval.content_digest[:12] or 'unknown'}…, now {current[:12]}…): nothing was scheduled; "
+            "the changed content needs its own review",
+            f"bản tin {bulletin.id} phiên bản {version.number} đã thay đổi sau khi được duyệt (nội dung đã duyệt "
+            f"{approval.content_digest[:12] or 'không rõ'}…, hiện tại {current[:12]}…): chưa lên lịch phát; "
+            "nội dung đã thay đổi cần được duyệt lại",
+        )
+    return approval
+
+
+def distribute_version(
+    *,
+    session: Session,
+    version_id: int,
+    now: datetime | None = None,
+    timezone: str = "Asia/Ho_Chi_Minh",
+    actor: str = "system",
+) -> Distribution:
+    """Schedule an approved, unchanged version on every device in its target units (idempotent).
+
+    Each audio item names the sha256 of the exact audio that was approved; the gateway serves a
+    device only those.
+    """
+    version = session.get(BulletinVersion, version_id)
+    if version is None:
+        raise UnknownBulletin(f"no bulletin version {version_id}", f"không có phiên bản bản tin {version_id}")
+    bulletin = session.get(Bulletin, version.bulletin_id)
+    approval = _approval(session, bulletin, version)
     now = now or utcnow()
     tz = ZoneInfo(timezone)
     ensure_default_windows(session)
@@ -111,11 +146,16 @@ def distribute_version(
         if rendition.kind in by_kind:
             by_kind[rendition.kind][rendition.language] = rendition
     result = Distribution(bulletin_id=bulletin.id, version_id=version_id, devices=len(devices))
+    scheduled: set[str] = set()
     for device in devices:
         wanted = RenditionKind.audio if device.kind == DeviceKind.speaker_cluster else RenditionKind.eboard
         rendition = _pick_rendition(by_kind[wanted], device)
         if rendition is None:
             result.skipped[device.id] = f"no {wanted.value} rendition in {device.languages} or vie"
+            continue
+        sha = rendition_sha256(rendition) if wanted == RenditionKind.audio else ""
+        if sha is None:
+            result.skipped[device.id] = f"the {rendition.language} audio has no sha256"
             continue
         if bulletin.priority == Priority.emergency:
             day, window = now.astimezone(tz).date(), EMERGENCY_WINDOW
@@ -142,12 +182,30 @@ def distribute_version(
                 window_name=window,
                 starts_at=starts,
                 ends_at=ends,
+                audio_sha256=sha,
             )
         )
+        if sha:
+            scheduled.add(sha)
         result.items_created += 1
     bulletin.status = BulletinStatus.distributed
     session.add(bulletin)
     session.flush()
+    if result.items_created or not result.items_existing:  # a rerun that scheduled nothing new is not logged
+        append_audit(
+            session,
+            actor=actor,
+            action="distributed",
+            bulletin_id=bulletin.id,
+            version_id=version_id,
+            content_hash=approval.content_digest,
+            details={
+                "items_created": result.items_created,
+                "devices": result.devices,
+                "audio_sha256": sorted(scheduled),
+                "skipped": result.skipped,
+            },
+        )
     return result
 
 
@@ -166,16 +224,23 @@ class ManifestEntry:
     audio_key: str | None
     duration_s: float | None
     text: str
+    sha256: str | None = None  # of the approved audio bytes, for audio items
 
 
 _PRIORITY_ORDER = {Priority.emergency: 0, Priority.priority: 1, Priority.normal: 2}
 
 
-def device_playlist(
-    *, session: Session, device: Device, now: datetime | None = None, mark_delivered: bool = True
-) -> list[ManifestEntry]:
-    """What a device should play from now on; emergencies first, then by start time."""
-    now = now or utcnow()
+def _item_sha256(item: PlaylistItem, rendition: Rendition) -> str | None:
+    """The approved audio of an item; items scheduled before sha256s were recorded name their rendition's."""
+    if rendition.kind != RenditionKind.audio:
+        return None
+    return item.audio_sha256 or rendition_sha256(rendition)
+
+
+def _current_items(
+    session: Session, device: Device, now: datetime
+) -> list[tuple[PlaylistItem, Rendition, Bulletin]]:
+    """A device's items whose window has not ended and that it has not yet played or shown."""
     query = (
         select(PlaylistItem, Rendition, Bulletin)
         .join(Rendition, Rendition.id == PlaylistItem.rendition_id)
@@ -191,13 +256,20 @@ def device_playlist(
             )
         ).all()
     )
+    return [(item, rendition, bulletin) for item, rendition, bulletin in rows if item.id not in played]
+
+
+def device_playlist(
+    *, session: Session, device: Device, now: datetime | None = None, mark_delivered: bool = True
+) -> list[ManifestEntry]:
+    """What a device should play from now on; emergencies first, then by start time."""
+    now = now or utcnow()
     entries = []
-    for item, rendition, bulletin in rows:
-        if item.id in played:
-            continue
+    for item, rendition, bulletin in _current_items(session, device, now):
         if mark_delivered and item.delivered_at is None:
             item.delivered_at = now
             session.add(item)
+        sha = _item_sha256(item, rendition)
         entries.append(
             ManifestEntry(
                 item_id=item.id,
@@ -208,13 +280,24 @@ def device_playlist(
                 kind=rendition.kind.value,
                 starts_at=item.starts_at,
                 ends_at=item.ends_at,
-                audio_key=rendition.audio_key,
+                audio_key=f"audio/{sha}.mp3" if sha else None,
                 duration_s=rendition.duration_s,
                 text=rendition.text,
+                sha256=sha,
             )
         )
     session.flush()
     return sorted(entries, key=lambda e: (_PRIORITY_ORDER[Priority(e.priority)], e.starts_at, e.item_id))
+
+
+def device_audio_allowed(
+    *, session: Session, device: Device, sha256: str, now: datetime | None = None
+) -> bool:
+    """True when the audio with ``sha256`` is in the device's current manifest (approved and scheduled on it)."""
+    now = now or utcnow()
+    return any(
+        _item_sha256(item, rendition) == sha256 for item, rendition, _ in _current_items(session, device, now)
+    )
 
 
 @dataclass(frozen=True)
