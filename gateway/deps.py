@@ -36,6 +36,7 @@ class Resources:
         self._lock = threading.Lock()
         self._engine: Engine | None = None
         self._store: storage.ObjectStore | None = None
+        self._secret_key: bytes | None = None
 
     @property
     def engine(self) -> Engine:
@@ -50,6 +51,14 @@ class Resources:
             if self._store is None:
                 self._store = storage.open_object_store(self.settings)
             return self._store
+
+    @property
+    def secret_key(self) -> bytes:
+        """The settings' secret key (review audio links are signed with a key derived from it)."""
+        with self._lock:
+            if self._secret_key is None:
+                self._secret_key = self.settings.secret_key_bytes()
+            return self._secret_key
 
     def close(self) -> None:
         """Release the database connections (the app can still reopen them)."""

@@ -32,6 +32,8 @@ _STORAGE_STATUS = {
     "UnknownDevice": 404,
     "UnknownBulletin": 404,
     "UnknownUnit": 404,
+    "LinkRejected": 403,
+    "UnknownReviewAudio": 404,
 }
 
 

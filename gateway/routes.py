@@ -7,7 +7,11 @@ Every error is ``{"error", "message_vi", "message_en", "details"}``.
 - ``GET /v1/devices/{id}/manifest``: ``{"manifest": <canonical JSON text>, "signature": <base64
   Ed25519 of its UTF-8 bytes>, "key_id", "algorithm"}``; ETag / If-None-Match gives 304.
 - ``GET /v1/audio/<sha256>.mp3`` (the manifest's ``audio_url``; ``audio/<sha256>.mp3`` works too):
-  the MP3, ETag = the sha256. Any other name is 400, a name not stored is 404.
+  the MP3, ETag = the sha256, only when that audio is in the device's own current manifest (approved
+  and scheduled on it); anything else is 404, whether stored or not. Any other name is 400.
+- ``GET /v1/review/audio/{version_id}/{sha256}.mp3?exp=&sig=``: a reviewer's browser plays a version's
+  audio through a signed, expiring link (``storage.review_audio_link``); no device token. 403 for an
+  expired or altered link, 404 when the version has no review request or no such audio.
 - ``POST /v1/devices/{id}/confirmations``: at most MAX_CONFIRMATIONS_PER_BATCH events and
   MAX_BODY_BYTES per request (413 beyond); known event ids come back in ``duplicates``.
 - ``GET /v1/devices/{id}/board``: the e-board page (HTML, refreshes itself every minute); a kiosk
@@ -18,9 +22,10 @@ Every error is ``{"error", "message_vi", "message_en", "details"}``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from fastapi import Path as PathParam
 from fastapi.responses import HTMLResponse
 from sqlalchemy import text
@@ -43,6 +48,7 @@ from gateway.manifest import AUDIO_NAME, build_manifest, etag_matches, manifest_
 from gateway.ranges import RangeNotSatisfiable, byte_range
 from gateway.schemas import (
     MAX_CONFIRMATIONS_PER_BATCH,
+    MAX_ID,
     ConfirmationBatch,
     ConfirmationOut,
     ErrorBody,
@@ -159,12 +165,13 @@ def eboard_session(
 )
 def audio(
     name: str,
-    _device: HeaderDeviceDep,
+    device: HeaderDeviceDep,
+    session: SessionDep,
     resources: ResourcesDep,
     if_none_match: Annotated[str | None, Header()] = None,
     range_header: Annotated[str | None, Header(alias="Range")] = None,
 ) -> Response:
-    """The MP3 named ``<sha256>.mp3`` (or ``audio/<sha256>.mp3``); its ETag is the sha256; Range resumes."""
+    """The MP3 named ``<sha256>.mp3`` if it is in this device's current manifest; ETag = sha256; Range resumes."""
     match = AUDIO_NAME.match(name)
     if match is None:
         raise GatewayError(
@@ -174,6 +181,10 @@ def audio(
             f"mã âm thanh không hợp lệ {name[:120]!r}: dùng '<sha256>.mp3' như audio_url trong danh mục phát",
         )
     sha = match["sha"]
+    # Audio outside the device's own manifest (under review, another device's, replaced) is answered
+    # exactly like audio that does not exist, so a token cannot probe what is stored.
+    if not storage.device_audio_allowed(session=session, device=device, sha256=sha):
+        raise unknown_audio(sha)
     headers = {
         "ETag": f'"{sha}"',
         "Cache-Control": "private, max-age=31536000, immutable",
@@ -181,16 +192,75 @@ def audio(
     }
     if etag_matches(if_none_match, f'"{sha}"'):
         return Response(status_code=304, headers=headers)
+    return audio_response(stored_audio(resources.store, sha), headers, range_header)
+
+
+def unknown_audio(sha: str) -> GatewayError:
+    """404 for audio a device may not have: not stored, or not in its current manifest."""
+    return GatewayError(
+        404,
+        "unknown_audio",
+        f"no audio {sha}.mp3 is in this device's manifest: fetch a fresh manifest, the bulletin may have "
+        "been replaced, already played or not yet approved",
+        f"không có tệp âm thanh {sha}.mp3 trong danh mục phát của thiết bị: hãy tải lại danh mục phát, "
+        "bản tin có thể đã được thay, đã phát xong hoặc chưa được duyệt",
+    )
+
+
+def stored_audio(store: storage.ObjectStore, sha: str) -> bytes:
+    """The stored bytes of ``audio/<sha>.mp3``, checked against the sha256 (404 if absent, 500 if altered)."""
     try:
-        data = resources.store.get(f"audio/{sha}.mp3")
+        data = store.get(f"audio/{sha}.mp3")
     except storage.ObjectNotFound:
+        raise unknown_audio(sha) from None
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise GatewayError(
+            500,
+            "audio_corrupt",
+            f"the stored audio {sha[:12]}… does not match its sha256 and is not served: tell the operator "
+            "to restore it from a backup or produce the bulletin again",
+            f"tệp âm thanh {sha[:12]}… đã lưu không khớp mã sha256 nên không được phát: báo người quản trị "
+            "khôi phục từ bản sao lưu hoặc sản xuất lại bản tin",
+        )
+    return data
+
+
+@router.get(
+    "/review/audio/{version_id}/{name}",
+    response_class=Response,
+    responses={200: {"content": {"audio/mpeg": {}}, "description": "The MP3 bytes, to play in a browser."}},
+)
+def review_audio(
+    version_id: Annotated[int, PathParam(ge=1, le=MAX_ID)],
+    name: Annotated[str, PathParam(max_length=80)],
+    session: SessionDep,
+    resources: ResourcesDep,
+    exp: Annotated[str | None, Query(max_length=20)] = None,
+    sig: Annotated[str | None, Query(max_length=128)] = None,
+    range_header: Annotated[str | None, Header(alias="Range")] = None,
+) -> Response:
+    """A version's audio for its reviewer, through a signed link valid until ``exp`` (inline, Range)."""
+    sha = name.removesuffix(".mp3")
+    if not name.endswith(".mp3") or AUDIO_NAME.match(name) is None:
         raise GatewayError(
             404,
-            "unknown_audio",
-            f"no audio {sha}.mp3 is stored; fetch a fresh manifest, the bulletin may have been replaced",
-            f"không có tệp âm thanh {sha}.mp3; hãy tải lại danh mục phát, bản tin có thể đã được thay",
-        ) from None
-    return audio_response(data, headers, range_header)
+            "unknown_review_audio",
+            f"no review audio {name[:80]!r}: open the link from the review sheet as it is",
+            f"không có tệp nghe duyệt {name[:80]!r}: hãy mở đúng liên kết trong phiếu duyệt",
+        )
+    storage.check_review_audio_link(
+        version_id=version_id, sha256=sha, exp=exp, sig=sig, secret_key=resources.secret_key
+    )
+    rendition = storage.review_audio(session, version_id=version_id, sha256=sha)
+    headers = {
+        "ETag": f'"{sha}"',
+        "Cache-Control": "private, no-store",
+        "Accept-Ranges": "bytes",
+        "Content-Disposition": f'inline; filename="bantin-v{version_id}-{rendition.language}.mp3"',
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return audio_response(stored_audio(resources.store, sha), headers, range_header)
 
 
 def audio_response(data: bytes, headers: dict[str, str], range_header: str | None) -> Response:

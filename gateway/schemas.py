@@ -40,7 +40,9 @@ class ManifestItem(BaseModel):
     ends_at: datetime
     audio_key: str | None = Field(description="Object key of the audio, audio/<sha256>.mp3.")
     audio_url: str | None = Field(description="Relative URL to download the audio from this gateway.")
-    sha256: str | None = Field(description="sha256 hex of the audio bytes; check it after downloading.")
+    sha256: str | None = Field(
+        description="sha256 hex of the exact audio bytes a reviewer approved; check it after downloading."
+    )
     duration_s: float | None
     text: str = Field(description="Text for e-boards (may be empty for audio items).")
 
