@@ -121,15 +121,21 @@ def verify_audit(session: Session) -> AuditReport:
         rows += 1
         if event.prev_hash != expected_prev:
             after = f"row {last_id}" if last_id is not None else "the start of the chain"
+            after_vi = f"dòng {last_id}" if last_id is not None else "đầu chuỗi"
             return AuditReport(
                 False,
                 rows,
                 event.id,
-                f"prev_hash does not match {after}: a row before it was deleted, inserted or reordered",
+                f"its prev_hash does not match {after}: a row before it was deleted, inserted or reordered",
+                f"prev_hash không khớp với {after_vi}: một dòng phía trước đã bị xóa, chèn thêm hoặc đổi thứ tự",
             )
         if row_digest(event) != event.row_hash:
             return AuditReport(
-                False, rows, event.id, "the row's content does not match its hash: it was edited"
+                False,
+                rows,
+                event.id,
+                "its content does not match its hash: the row was edited",
+                "nội dung không khớp với mã băm: dòng này đã bị sửa",
             )
         expected_prev, last_id = event.row_hash, event.id
     return AuditReport(True, rows)
