@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -116,3 +118,35 @@ def test_broken_model_dir_is_a_clear_error_not_a_traceback(tmp_path: Path) -> No
         load_summarizer(str(tmp_path))
     summary = summarize(BULLETIN["body"], target_seconds=60, model_dir=tmp_path)
     assert summary.backend == "extractive" and "cannot load" in summary.fallback_reason
+
+
+def test_configured_model_without_torch_falls_back_to_extractive_with_a_warning(random_model: Path) -> None:
+    """A machine without the neural extra (no torch) still gets its summary, and the log says why."""
+    program = (
+        "import importlib.abc, json, logging, sys\n"
+        "class NoTorch(importlib.abc.MetaPathFinder):  # importing torch fails, as where it is not installed\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name.split('.')[0] == 'torch':\n"
+        "            raise ModuleNotFoundError(f'No module named {name!r}', name=name)\n"
+        "sys.meta_path.insert(0, NoTorch())\n"
+        "logging.basicConfig(level=logging.WARNING, format='%(levelname)s %(name)s %(message)s')\n"
+        "from nlp import summarize\n"
+        "bulletin = json.loads(open(sys.argv[1], encoding='utf-8').read())\n"
+        "summary = summarize(bulletin['body'], target_seconds=60, title=bulletin['title'], model_dir=sys.argv[2])\n"
+        "assert 'torch' not in sys.modules\n"
+        "print(json.dumps(summary.to_dict(), ensure_ascii=False))\n"
+    )
+    bulletin = REPO.parent / "shared" / "data" / "bulletins" / "dev-001.json"
+    result = subprocess.run(
+        [sys.executable, "-c", program, str(bulletin), str(random_model)],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert summary["backend"] == "extractive"
+    assert "torch" in summary["fallback_reason"] and "bantin[neural]" in summary["fallback_reason"]
+    assert summary["script"] and abs(summary["estimated_seconds"] - 60) <= 6
+    assert "WARNING nlp.summary" in result.stderr and "torch" in result.stderr
