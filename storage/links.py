@@ -18,7 +18,7 @@ from sqlmodel import Session, select
 
 from storage.bulletins import audio_sha256
 from storage.errors import LinkRejected, StorageError
-from storage.models import Rendition, RenditionKind
+from storage.models import Rendition, RenditionKind, ReviewRequestStatus
 from storage.review_state import get_review_request
 
 LINK_INFO = b"bantin-review-link"
@@ -94,12 +94,16 @@ def rendition_sha256(rendition: Rendition) -> str | None:
 
 
 def review_audio(session: Session, *, version_id: int, sha256: str) -> Rendition:
-    """The audio rendition with ``sha256`` of a version under (or after) review, or UnknownReviewAudio."""
+    """The audio rendition with ``sha256`` of a version waiting for or given a decision, or UnknownReviewAudio.
+
+    A version that was never sent for review, or whose review expired, plays no audio to anyone.
+    """
     audio = session.exec(
         select(Rendition).where(Rendition.version_id == version_id, Rendition.kind == RenditionKind.audio)
     ).all()
     found = next((r for r in audio if r.audio_key and rendition_sha256(r) == sha256), None)
-    if found is None or get_review_request(session, version_id) is None:
+    request = get_review_request(session, version_id)
+    if found is None or request is None or request.status == ReviewRequestStatus.expired:
         raise UnknownReviewAudio(
             f"version {version_id} has no audio {sha256[:12]}… under review: the bulletin may have been "
             "edited since the sheet was made; open its current review sheet",

@@ -16,6 +16,7 @@ import pytest
 
 import storage
 from tests.gateway.conftest import World, mp3_tone
+from tests.gateway.test_audio_scope import approve
 
 HOUR = timedelta(hours=1)
 CHROMIUM = "/usr/bin/chromium"
@@ -101,8 +102,9 @@ def test_link_plays_inline_with_ranges_and_no_device_token(world, client):
 
 def test_link_still_plays_after_the_decision(world, client):
     version_id = produced(world, "Họp thôn", {"vie": VIE})
+    approve(world, version_id)
     with world.session() as session:
-        storage.get_review_request(session, version_id).status = storage.ReviewRequestStatus.decided
+        assert storage.get_review_request(session, version_id).status == storage.ReviewRequestStatus.decided
     assert client.get(link(world, version_id, sha(VIE))).content == VIE
 
 
@@ -165,6 +167,15 @@ def test_unknown_audio_and_bad_names_are_404(world, client):
 def test_version_without_a_review_request_is_not_served(world, client):
     version_id = produced(world, "Bản nháp", {"vie": VIE}, review=False)
     assert_refused(client.get(link(world, version_id, sha(VIE))), 404, "unknown_review_audio", "không có tệp")
+
+
+def test_version_whose_review_expired_is_not_served(world, client):
+    version_id = produced(world, "Họp thôn", {"vie": VIE})
+    url = link(world, version_id, sha(VIE))
+    assert client.get(url).status_code == 200
+    with world.session() as session:
+        storage.expire_review(session, version_id)
+    assert_refused(client.get(url), 404, "unknown_review_audio", "không có tệp")
 
 
 def test_link_names_its_version_audio_and_expiry(world):
