@@ -15,7 +15,14 @@ from nlp.normalize_common import (
     spaced,
     words_before,
 )
-from nlp.numbers import read_number
+from nlp.normalize_context import (
+    counts_items,
+    dashed_date_context,
+    is_lunar,
+    is_share,
+    names_a_place_or_event,
+)
+from nlp.numbers import read_denominator, read_number
 
 # --- dates and times ----------------------------------------------------------------------------
 
@@ -29,8 +36,66 @@ _MONTH_YEAR = re.compile(rf"{START}(?P<m>{MONTH})/(?P<y>{YEAR}){END}")
 _NO_DAY_WORD = ("ngày", "mùng", "mồng")
 
 
+_MONTH_SPACE_YEAR = re.compile(rf"(?i:(?<!\w)tháng)\s+(?P<m>{MONTH})\s+(?P<y>(?:19|20)\d{{2}}){END}")
+_LUNAR_MONTH = re.compile(r"(?i:(?<!\w)tháng)\s+(?P<m>0?1|12)(?=\s*\(?\s*(?:âm lịch|ÂL\b))")
+
+
+# --- calendar abbreviations -----------------------------------------------------------------------
+
+_WEEKDAY_NAMES = {
+    "2": "thứ hai",
+    "3": "thứ ba",
+    "4": "thứ tư",
+    "5": "thứ năm",
+    "6": "thứ sáu",
+    "7": "thứ bảy",
+}
+_WEEKDAY = re.compile(r"(?<![\w.&/-])(?:T(?P<d>[2-7])|(?P<cn>CN))(?![\w/.&-])")
+_WEEKDAY_NEIGHBOURS = re.compile(
+    r"(?i:(?:từ|đến|tới|sáng|trưa|chiều|tối|đêm|vào|cả|và|các|hôm|ngày|thứ \w+|T[2-7]),?\s*$)"
+)
+_WEEKDAY_FOLLOWERS = re.compile(r"\s*(?:[,(–-]|\d{1,2}/\d|(?i:đến|tới|và|hằng|hàng|tuần)\b|$)")
+_QUARTER = re.compile(rf"(?<![\w.])Q(?P<q>[1-4])/(?P<y>{YEAR}){END}")
+_CALENDAR_AFTER_DATE = re.compile(r"(?<=\d)\s*\(?(?P<abbr>ÂL|DL)\)?(?!\w)")
+
+
+def rule_calendar(line: str, _: Context) -> str:
+    """Calendar abbreviations: T2-T7 and CN among weekdays, Q3/2025 (quý), ÂL and DL after a date."""
+    line = _CALENDAR_AFTER_DATE.sub(lambda m: " âm lịch" if m["abbr"] == "ÂL" else " dương lịch", line)
+    line = _QUARTER.sub(lambda m: spaced(f"quý {read_number(m['q'])} năm {read_number(m['y'])}"), line)
+    return _WEEKDAY.sub(_read_weekday, line)
+
+
+def _read_weekday(match: re.Match[str]) -> str:
+    """ "T7" is Saturday beside a day word, a date or another weekday; elsewhere it stays a code."""
+    before = match.string[: match.start()]
+    after = match.string[match.end() :]
+    if not (_WEEKDAY_NEIGHBOURS.search(before) or (before.strip() and _WEEKDAY_FOLLOWERS.match(after))):
+        return match.group()
+    return "chủ nhật" if match["cn"] else _WEEKDAY_NAMES[match["d"]]
+
+
+# --- dates -----------------------------------------------------------------------------------------
+
+_MIXED_NUMBER = re.compile(r"(?<![\w.,/-])(?P<neg>-)?(?P<w>\d+) (?P<a>\d+)/(?P<b>\d+)(?![\w/]|[.,]\d)")
+
+
+def _read_mixed_number(match: re.Match[str]) -> str:
+    """ "2 1/2 tháng": a whole number and a proper fraction, "hai và một phần hai"."""
+    if int(match["a"]) >= int(match["b"]) or words_before(match, 1).endswith(("ngày", "mùng", "mồng")):
+        return match.group()
+    sign = "âm " if match["neg"] else ""
+    fraction = f"{read_number(match['a'])} phần {read_denominator(match['b'])}"
+    return spaced(f"{sign}{read_number(match['w'])} và {fraction}")
+
+
 def rule_dates(line: str, _: Context) -> str:
-    """Dates, day ranges and month/year, read "ngày D tháng M năm Y"."""
+    """Dates, day ranges and month/year, read "ngày D tháng M năm Y"; mixed numbers first ("2 1/2")."""
+    line = _MIXED_NUMBER.sub(_read_mixed_number, line)
+    line = _LUNAR_MONTH.sub(lambda m: f"tháng {_LUNAR_MONTHS[int(m['m'])]}", line)
+    line = _MONTH_SPACE_YEAR.sub(
+        lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
+    )
     line = _DAY_RANGE.sub(_read_day_range, line)
     line = _DATE_RANGE.sub(_read_date_range, line)
     line = _ONE_DATE.sub(_read_one_date, line)
@@ -70,66 +135,42 @@ def _read_date_range(match: re.Match[str]) -> str:
     return spaced(f"{_day_word(match)}{first} đến ngày {second}")
 
 
-_FRACTION_CUES = (
-    "khoảng",
-    "gần",
-    "hơn",
-    "trên",
-    "dưới",
-    "chiếm",
-    "đạt",
-    "còn",
-    "mất",
-    "bằng",
-    "tới",
-    "ước",
-    "chỉ",
-)
-
-
-# "4/5 thôn đạt chuẩn": a ratio when a counted noun follows and no day word comes before.
-_COUNTED = re.compile(
-    r"(?:thôn|xã|phường|hộ|người|trường|đơn vị|huyện|tỉnh|bản|ấp|buôn|tổ|lớp|học sinh|em|cháu|ca|con|"
-    r"chỉ tiêu|tiêu chí|cơ quan|doanh nghiệp|hợp tác xã|thành viên|khu|điểm|xóm|làng|cụm|trạm|đội)\b"
-)
-_DAY_WORDS = (
-    "ngày",
-    "mùng",
-    "mồng",
-    "sáng",
-    "trưa",
-    "chiều",
-    "tối",
-    "đêm",
-    "hôm",
-    "từ",
-    "đến",
-    "tới",
-    "và",
-    "trước",
-    "sau",
-)
-
-
 _HOUSE_WORDS = ("nhà", "hẻm", "ngõ", "ngách", "kiệt", "lô", "căn", "kiốt", "ki-ốt")
 
 
-def _counts_items(match: re.Match[str], after: str) -> bool:
-    return _COUNTED.match(after) is not None and not words_before(match, 1).endswith(_DAY_WORDS)
-
-
 def _read_one_date(match: re.Match[str]) -> str:
-    if not _valid_date(match, 1):
+    """A day and month: a date, a lunar date, a date in a name, a share ("phần") or a count ("trên")."""
+    slash_only = match["s1"] == "/" and not match["y1"]
+    if not _valid_date(match, 1) and not (match["s1"] == "-" and dashed_date_context(match)):
         return match.group()
-    after = match.string[match.end() :].lstrip().lower()
-    cue = words_before(match, 1).endswith(_FRACTION_CUES) or re.match(r"số\b", after) is not None
-    fraction_cue = match["s1"] == "/" and not match["y1"] and cue
-    if fraction_cue and int(match["d1"]) < int(match["m1"]):
-        return spaced(f"{read_number(match['d1'])} phần {read_number(match['m1'])}")
-    house_number = words_before(match, 1).endswith(_HOUSE_WORDS)
-    if match["s1"] == "/" and not match["y1"] and (house_number or _counts_items(match, after)):
-        return spaced(f"{read_number(match['d1'])} trên {read_number(match['m1'])}")
-    return spaced(_day_word(match) + _date_words(match["d1"], match["m1"], match["y1"]))
+    d, m = match["d1"], match["m1"]
+    if is_lunar(match):
+        return spaced(_lunar_date_words(match))
+    if slash_only and counts_items(match):
+        return spaced(f"{read_number(d)} trên {read_number(m)}")
+    if slash_only and int(d) < int(m) and is_share(match):
+        return spaced(f"{read_number(d)} phần {read_denominator(m)}")
+    if slash_only and words_before(match, 1).endswith(_HOUSE_WORDS):
+        return spaced(f"{read_number(d)} trên {read_number(m)}")
+    day_word = "" if not match["y1"] and _names(match) else _day_word(match)
+    return spaced(day_word + _date_words(d, m, match["y1"]))
+
+
+def _names(match: re.Match[str]) -> bool:
+    return names_a_place_or_event(match)
+
+
+_LUNAR_MONTHS = {1: "giêng", 12: "chạp"}
+
+
+def _lunar_date_words(match: re.Match[str]) -> str:
+    """ "mùng mười tháng ba", "ngày mười hai tháng chạp": mùng before days 1-10, giêng and chạp."""
+    d, m = int(match["d1"]), int(match["m1"])
+    before = words_before(match, 1)
+    head = ("" if before.endswith(("mùng", "mồng")) else "mùng ") if d <= 10 else _day_word(match)
+    month = _LUNAR_MONTHS.get(m) or read_month(match["m1"])
+    year = f" năm {read_number(match['y1'])}" if match["y1"] else ""
+    return f"{head}{read_number(match['d1'])} tháng {month}{year}"
 
 
 def _read_month_range(match: re.Match[str]) -> str:

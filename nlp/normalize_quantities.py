@@ -6,26 +6,28 @@ import re
 from functools import cache
 
 from nlp.normalize_common import LETTER, NUM, YEAR, Context, read_written_number, spaced
+from nlp.normalize_context import is_share
 from nlp.normalize_data import unit_table
 from nlp.normalize_datetime import read_month
-from nlp.numbers import read_digits, read_number, read_ordinal
+from nlp.numbers import read_denominator, read_digits, read_number, read_ordinal
 
 # --- Roman numerals and ordinals ----------------------------------------------------------------
 
 _ROMAN_CONTEXT = (
     "quý|khóa|kỳ|kì|thế kỷ|thế kỉ|đại hội|lần thứ|thứ|phần|chương|mục|tập|hạng|vùng|quân khu|"
-    "giai đoạn|đợt|loại|nhóm|bậc|phụ lục|kỳ họp|hội nghị|ban chấp hành"
+    "giai đoạn|đợt|loại|nhóm|bậc|phụ lục|kỳ họp|hội nghị|ban chấp hành|đoạn|khoản|mức độ|cấp độ|cấp|số|năm"
 )
 _ROMAN = re.compile(
-    rf"(?P<ctx>(?i:(?<!\w)(?:{_ROMAN_CONTEXT})))(?P<gap>\s+)(?P<r>[IVXLC]+)(?:/(?P<y>{YEAR}))?(?![\w])"
+    rf"(?P<ctx>(?i:(?<!\w)(?:{_ROMAN_CONTEXT})))(?P<gap>\s+)"
+    rf"(?P<r>[IVXLCDM]+|[ivxlcdm]+)(?:/(?P<y>{YEAR}))?(?![\w])(?=(?P<next>\s*[^\W\d_]*))"
 )
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
-_VALID_ROMAN = re.compile(r"C{0,3}(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
+_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
+_VALID_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ORDINAL = re.compile(r"(?P<ctx>(?i:(?<!\w)thứ))\s+(?P<n>\d+)(?:\s*-\s*(?P<n2>\d+))?(?![\w]|[.,]\d)")
 
 
 def roman_value(numeral: str) -> int | None:
-    """The value of an upper-case Roman numeral below 400, or None."""
+    """The value of an upper-case Roman numeral below 4000, or None."""
     if not numeral or not _VALID_ROMAN.fullmatch(numeral):
         return None
     values = [_ROMAN_VALUES[ch] for ch in numeral]
@@ -42,9 +44,21 @@ def rule_roman_and_ordinals(line: str, _: Context) -> str:
     return _ORDINAL.sub(_read_ordinal, line)
 
 
+def _is_roman_in_context(match: re.Match[str], value: int) -> bool:
+    """Lower case only before a pause ("khoản vi phạm" is a word); "số" takes small numerals, "năm" years."""
+    numeral, context = match["r"], match["ctx"].lower()
+    if numeral.islower() and (match["next"].strip() or (len(numeral) == 1 and numeral not in "ivx")):
+        return False
+    if context == "số":
+        return set(numeral.upper()) <= set("IVXL")
+    if context == "năm":
+        return value >= 1000
+    return True
+
+
 def _read_roman(match: re.Match[str]) -> str:
-    value = roman_value(match["r"])
-    if value is None:
+    value = roman_value(match["r"].upper())
+    if value is None or not _is_roman_in_context(match, value):
         return match.group()
     ordinal = match["ctx"].lower().endswith("thứ")
     spoken = read_ordinal(str(value)) if ordinal else read_number(str(value))
@@ -157,16 +171,25 @@ def _read_quantity(match: re.Match[str], context: Context) -> str:
 
 # --- numbers left over -------------------------------------------------------------------------
 
-_FRACTION = re.compile(rf"(?<![\w.,/])(?P<a>{NUM})/(?P<b>{NUM})(?![\w/]|[.,]\d)")
+_FRACTION = re.compile(rf"(?<![\w.,/])(?P<neg>(?<![\w.,/-])-)?(?P<a>{NUM})/(?P<b>{NUM})(?![\w/]|[.,]\d)")
 _NUMBER = re.compile(rf"(?<![\w.,])(?<!{LETTER}-)(?P<neg>-)?(?P<n>{NUM})")
 
 
 def rule_numbers(line: str, _: Context) -> str:
     """Numbers left after the specific rules: fractions 24/24, plain numbers, negatives."""
-    line = _FRACTION.sub(
-        lambda m: spaced(f"{read_written_number(m['a'])} trên {read_written_number(m['b'])}"), line
-    )
+    line = _FRACTION.sub(_read_fraction, line)
     return _NUMBER.sub(_read_plain_number, line)
+
+
+def _read_fraction(match: re.Match[str]) -> str:
+    """ "-3/4" and "tỷ lệ 1/2.000" are shares ("phần"); "24/24" and "15/17" are counts ("trên")."""
+    a, b = match["a"], match["b"]
+    whole = re.fullmatch(r"\d{1,3}(?:\.\d{3})*|\d+", b) and a.isdigit()
+    if whole and int(a) < int(b.replace(".", "")) and (match["neg"] or is_share(match)):
+        sign = "âm " if match["neg"] else ""
+        return spaced(f"{sign}{read_number(a)} phần {read_denominator(b.replace('.', ''))}")
+    sign = "âm " if match["neg"] else ""
+    return spaced(f"{sign}{read_written_number(a)} trên {read_written_number(b)}")
 
 
 def _read_plain_number(match: re.Match[str]) -> str:

@@ -38,6 +38,7 @@ _DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A
 def rule_legal_numbers(line: str, context: Context) -> str:
     """Quyết định số 135/QĐ-TTg -> quyết định số một trăm ba mươi lăm của thủ tướng chính phủ."""
     line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
+    line = _PARTY_DOC_NUMBER.sub(lambda m: _read_party_doc_number(m, context), line)
     return _DOC_CODE.sub(lambda m: _read_doc_code(m, context), line)
 
 
@@ -49,6 +50,23 @@ def _read_doc_code(match: re.Match[str], context: Context) -> str:
     if not doc_type or not known_issuer:
         return match.group()
     return spaced(f"{doc_type} của {read_issuer(issuer, context)}")
+
+
+# Party documents put the type after the number: "Nghị quyết 57-NQ/TW", "Kết luận số 127-KL/TW".
+_PARTY_DOC_NUMBER = re.compile(
+    r"(?<![\w/])(?:(?P<so>[Ss]ố)\s*)?(?P<n>\d+)-(?P<type>[A-ZĐ][A-Za-zĐđ]*)/(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])"
+)
+
+
+def _read_party_doc_number(match: re.Match[str], context: Context) -> str:
+    doc_type = context.doc_types.get(match["type"])
+    if not doc_type:
+        return match.group()
+    prefix = "" if words_before(match, 4).endswith(doc_type) else f"{doc_type} "
+    spoken = f"{prefix}số {read_number(match['n'])}"
+    if not _ISSUER_FOLLOWS.match(match.string[match.end() :].lstrip().lower()):
+        spoken += f" của {read_issuer(match['issuer'], context)}"
+    return spaced(spoken)
 
 
 # The text names the issuer itself right after the number (optionally after the date).
@@ -123,7 +141,7 @@ def _read_road(match: re.Match[str]) -> str:
 # --- phone numbers ------------------------------------------------------------------------------
 
 _PHONE = re.compile(
-    r"(?<![\w.,+/-])(?P<num>(?:\+84[ .-]?|0|\(0\d{1,3}\)\s?\d|\(\+84\)\s?)\d{0,4}(?:[ .-]?\d{2,4}){1,4})"
+    r"(?<![\w.,+/-])(?!(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d(?!\d))(?P<num>(?:\+84[ .-]?|0|\(0\d{1,3}\)\s?\d|\(\+84\)\s?)\d{0,4}(?:[ .-]?\d{2,4}){1,4})"
     r"(?![\w/]|[.,]\d)"
 )
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")

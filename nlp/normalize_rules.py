@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 
 from nlp.normalize_common import Context
 from nlp.normalize_data import packaged_mapping, unit_table
-from nlp.normalize_datetime import rule_dates, rule_times
+from nlp.normalize_datetime import rule_calendar, rule_dates, rule_times
 from nlp.normalize_quantities import (
     PER_WORDS,
     QUANTITY_PATTERN,
@@ -56,6 +56,7 @@ RULES: tuple[Callable[[str, Context], str], ...] = (
     rule_legal_numbers,
     rule_roads,
     rule_phones,
+    rule_calendar,
     rule_dates,
     rule_times,
     rule_roman_and_ordinals,

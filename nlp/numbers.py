@@ -4,8 +4,9 @@ from __future__ import annotations
 
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _SCALES = ("", "nghìn", "triệu", "tỷ")
-# Past this many digits an integer is read digit by digit (an ID, not an amount).
-MAX_CARDINAL_DIGITS = 15
+# Amounts of any realistic size are read as numbers (10**15 is "một triệu tỷ", 10**18 "một tỷ tỷ");
+# past this many digits a digit string is an identifier and is read digit by digit.
+MAX_CARDINAL_DIGITS = 27
 
 
 def read_digits(digits: str) -> str:
@@ -85,6 +86,11 @@ def read_decimal(integer: str, fraction: str) -> str:
     digit_by_digit = fraction.startswith("0") or len(fraction) > 6
     tail = read_digits(fraction) if digit_by_digit else read_number(fraction)
     return f"{head} phẩy {tail}"
+
+
+def read_denominator(digits: str) -> str:
+    """Read the number after "phần" in a fraction: 4 is "tư" (một phần tư), others as cardinals."""
+    return "tư" if digits.lstrip("0") == "4" else read_number(digits)
 
 
 def read_ordinal(digits: str) -> str:

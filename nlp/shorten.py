@@ -51,7 +51,8 @@ _PURPOSE_HEADS = re.compile(
 # Words that start the predicate of a clause: after a comma inside a side clause they mean the side
 # clause was only a parenthesis ("mọi người, nhất là trẻ em, phải mặc áo phao").
 _PREDICATE_START = re.compile(
-    r"^(?:phải|cần|hãy|nên|không|chưa|đừng|vẫn|sẽ|đã|đang|được|bị|có thể|tích cực|chủ động)\b", re.IGNORECASE
+    r"^(?:phải|cần|hãy|nên|không|chưa|đừng|vẫn|sẽ|đã|đang|được|bị|có thể|tích cực|chủ động|tuyệt đối|nghiêm cấm)\b",
+    re.IGNORECASE,
 )
 
 
@@ -136,7 +137,7 @@ def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
 
 def _only_nominal(text: str) -> bool:
     """Whether ``text`` is empty or only nouns, pronouns and quantifiers (pyvi tags): a bare subject."""
-    return all(tag.startswith(_SUBJECT_TAGS) for tag in _pos_tags(text))
+    return all(tag.startswith(_SUBJECT_TAGS) for tag in pos_tags(text))
 
 
 def _ends_unfinished(sentence: str) -> bool:
@@ -182,7 +183,7 @@ def drop_lead_clause(sentence: str) -> str:
 
 
 @lru_cache(maxsize=4096)  # sentence options ask again for the same text (with and without glosses)
-def _pos_tags(text: str) -> tuple[str, ...]:
+def pos_tags(text: str) -> tuple[str, ...]:
     """pyvi's part-of-speech tags of the words of ``text`` (none for text without words)."""
     from pyvi import ViPosTagger, ViTokenizer
 
@@ -196,7 +197,7 @@ def _starts_clause(text: str) -> bool:
     if _CLAUSE_OPENERS.match(text):
         return True
     segment = re.split(r"[,;:]", text, maxsplit=1)[0]
-    tags = _pos_tags(segment)
+    tags = pos_tags(segment)
     has_verb = any(tag.startswith("V") for tag in tags[1:])
     if text[0].isupper():  # a name or acronym: a subject, unless it is one more item of a list of names
         return has_verb or len(segment.split()) > 3 or segment == text

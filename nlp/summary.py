@@ -87,7 +87,7 @@ def summarize(
         else:
             return Summary(
                 script=" ".join(picked),
-                eboard=eboard_text(title, picked, eboard_chars),
+                eboard=eboard_text(title, sentences, eboard_chars),
                 estimated_seconds=round(seconds, 2),
                 sentences=tuple(picked),
                 backend="abstractive",
@@ -131,7 +131,7 @@ def summarize_extractive(
     picked = [options[i][k] for i, k in picked_options]
     return Summary(
         script=" ".join(picked),
-        eboard=eboard_text(title, picked, eboard_chars),
+        eboard=eboard_text(title, sentences, eboard_chars),
         estimated_seconds=round(sum(costs[i][k] for i, k in picked_options) + rate.seconds_fixed, 2),
         sentences=tuple(picked),
         backend="extractive",
