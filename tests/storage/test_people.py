@@ -21,8 +21,7 @@ OTHER_COMMUNE = "18922"  # Xã Kim Điền
 NOW = datetime(2026, 12, 2, 8, 0, 0, tzinfo=UTC)
 
 
-@pytest.fixture
-def units(engine):  # type: ignore[no-untyped-def]
+def seed_units(engine):  # type: ignore[no-untyped-def]
     """Quảng Trị with its communes and a village below Dân Hóa."""
     with storage.session_scope(engine) as session:
         storage.import_province(session=session, province="Quảng Trị")
@@ -30,6 +29,11 @@ def units(engine):  # type: ignore[no-untyped-def]
             session=session, rows=[{"type": "village", "code": "V1", "name": "Bản Ra Mai", "parent": COMMUNE}]
         )
     return engine
+
+
+@pytest.fixture
+def units(engine):  # type: ignore[no-untyped-def]
+    return seed_units(engine)
 
 
 def add(engine, name: str, unit: str, role: str = "reviewer", **fields):  # type: ignore[no-untyped-def]
