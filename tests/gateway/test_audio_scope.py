@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 
 import pytest
+from sqlmodel import update
 
 import storage
 from bantin.recordings import store_recording
@@ -194,3 +195,27 @@ def test_altered_stored_audio_is_not_served(world, client):
     assert response.status_code == 500
     assert response.json()["error"] == "audio_corrupt"
     assert "sha256" in response.json()["message_vi"]
+
+
+@BACKENDS
+def test_rendition_altered_behind_the_api_does_not_reach_the_device(world, client):
+    approved = mp3_tone(440.0, 1.0)
+    bulletin_id = world.publish("Lịch tiêm phòng", targets=["V-A"], audio=approved)
+    swapped = mp3_tone(990.0, 1.0)
+    swapped_key = storage.put_content(world.store, swapped)
+    with world.session() as session:  # a script or a person with database access rewrites the approved row
+        version = storage.latest_version(session, bulletin_id)
+        session.exec(
+            update(storage.Rendition)
+            .where(
+                storage.Rendition.version_id == version.id,
+                storage.Rendition.kind == storage.RenditionKind.audio,
+            )
+            .values(audio_key=swapped_key, details={"sha256": sha(swapped)})
+        )
+
+    assert audio_shas(client, world, "loa-a1") == {sha(approved)}  # the item names what was approved
+    assert get_audio(client, world, "loa-a1", sha(approved)).content == approved
+    assert_not_served(get_audio(client, world, "loa-a1", sha(swapped)))
+    with pytest.raises(storage.ApprovalOutdated), world.session() as session:  # and it is not scheduled again
+        storage.distribute_version(session=session, version_id=version.id)
