@@ -13,10 +13,9 @@ _API: dict[str, str] = {
     "AudioRendition": "flows.stages",
     "prepare_text": "flows.stages",
     "render_audio": "flows.stages",
-    "review_summary": "flows.stages",
+    "edited_text": "flows.stages",
     "reach_markdown": "flows.stages",
     "ProduceRequest": "flows.produce",
-    "ReviewInput": "flows.produce",
     "produce_bulletins": "flows.produce",
     "task_runner_for": "flows.produce",
     "EvaluateRequest": "flows.evaluate",
@@ -26,6 +25,15 @@ _API: dict[str, str] = {
     "PausedReview": "flows.review",
     "paused_reviews": "flows.review",
     "submit_review": "flows.review",
+    "paused_review": "flows.review",
+    "waiting_form": "flows.review",
+    "review_bulletin": "flows.review",
+    "review_form": "flows.review",
+    "review_sheet": "flows.review",
+    "ReviewRequestParams": "flows.review",
+    "ReviewNotWaiting": "flows.review",
+    "DECISION_LABELS": "flows.review",
+    "distribute": "flows.review",
 }
 
 __all__ = sorted(_API)

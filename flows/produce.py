@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
+import contextvars
 import os
-from datetime import timedelta
+from concurrent.futures import ThreadPoolExecutor
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
-from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run, suspend_flow_run
-from prefect.input import RunInput
 from pydantic import BaseModel, Field
-from sqlmodel import col, select
 
 import nlp
 import storage
 import tts
 from flows import stages
+from flows.review import ReviewRequestParams, review_bulletin
 from flows.settings import PipelineSettings
-from storage import Bulletin, BulletinStatus, Priority, RenditionKind, ReviewDecision
+from storage import BulletinStatus, RenditionKind
 
-READY = (BulletinStatus.draft, BulletinStatus.produced, BulletinStatus.pending_review)
+REVIEW_DEPLOYMENT = "review-bulletin/review"
 
 
 class ProduceRequest(BaseModel):
@@ -36,14 +34,6 @@ class ProduceRequest(BaseModel):
     review_timeout_minutes: int | None = Field(
         None, ge=1, description="How long to wait for each review; empty means the configured default."
     )
-
-
-class ReviewInput(RunInput):
-    """A reviewer's decision, typed into the paused run's form in the Prefect UI."""
-
-    decision: ReviewDecision = Field(description="approve, reject or request_changes")
-    reviewer: str = Field(min_length=1, description="Name of the reviewer (lãnh đạo phụ trách)")
-    comment: str = Field("", description="Reason or requested changes")
 
 
 def transient(task, task_run, state) -> bool:  # type: ignore[no-untyped-def]
@@ -64,109 +54,114 @@ def prepare_text(settings: PipelineSettings, version_id: int, voice: str) -> dic
         done = {r.kind: r for r in storage.renditions(session, version_id) if r.language == "vie"}
         if RenditionKind.spoken in done and RenditionKind.eboard in done:
             return {"version_id": version_id, "spoken": done[RenditionKind.spoken].text, "reused": True}
-        version = session.get(storage.BulletinVersion, version_id)
-        bulletin = session.get(Bulletin, version.bulletin_id)
-        places = stages.village_names(session, storage.target_codes(session, bulletin.id))
-        text = stages.prepare_text(
-            version.body,
-            title=bulletin.title,
-            target_seconds=bulletin.target_seconds,
-            voice=voice,
-            places=places,
-            model_dir=settings.summarizer_model_dir,
-        )
+        job = storage.production_job(session, version_id)
+        places = storage.village_names(session, job.targets)
+    text = stages.prepare_text(
+        job.body,
+        title=job.title,
+        target_seconds=job.target_seconds,
+        voice=voice,
+        places=places,
+        model_dir=settings.summarizer_model_dir,
+    )
+    with stages.open_session(settings) as session:
         stages.save_text(session, version_id, text)
     return {"version_id": version_id, "spoken": text.spoken, "reused": False}
+
+
+def stored_audio(session, version_id: int, spoken: str) -> dict | None:  # type: ignore[no-untyped-def]
+    """The version's Vietnamese audio if it was already made from this spoken text."""
+    for r in storage.renditions(session, version_id):
+        if r.language == "vie" and r.kind == RenditionKind.audio and r.text == spoken and r.audio_key:
+            return {
+                "language": r.language,
+                "audio_key": r.audio_key,
+                "sha256": (r.details or {}).get("sha256", ""),
+                "duration_s": r.duration_s,
+                "loudness_lufs": r.loudness_lufs,
+                "true_peak_dbtp": r.true_peak_dbtp,
+                "engine": r.engine,
+                "voice": r.voice,
+            }
+    return None
 
 
 @task(retries=3, retry_delay_seconds=[2, 10, 30], retry_condition_fn=transient, cache_policy=NO_CACHE)
 def synthesize(settings: PipelineSettings, version_id: int, spoken: str, voice: str) -> dict:
     """Synthesize and master one rendition; audio is content-addressed, so a rerun reuses it."""
+    with stages.open_session(settings) as session:
+        earlier = stored_audio(session, version_id, spoken)
+    if earlier is not None:
+        return earlier
     audio = stages.render_audio(
         stages.object_store(settings), spoken, language="vie", voice=voice, models_dir=settings.tts_models_dir
     )
     with stages.open_session(settings) as session:
         stages.save_audio(session, version_id, audio, spoken)
-        storage.set_status(
-            session=session,
-            bulletin_id=session.get(storage.BulletinVersion, version_id).bulletin_id,
-            status=BulletinStatus.pending_review,
+        job = storage.production_job(session, version_id)
+        storage.set_status(session=session, bulletin_id=job.bulletin_id, status=BulletinStatus.pending_review)
+        storage.append_audit(
+            session,
+            actor="system",
+            action="produced",
+            bulletin_id=job.bulletin_id,
+            version_id=version_id,
+            content_hash=storage.version_digest(session, version_id),
+            details={"engine": audio.engine, "voice": audio.voice, "duration_s": audio.duration_s},
         )
     return stages.as_dict(audio)
 
 
-@task(retries=3, retry_delay_seconds=[2, 10, 30], cache_policy=NO_CACHE)
-def distribute(settings: PipelineSettings, version_id: int) -> dict:
-    """Schedule an approved version on the devices of its target units."""
-    with stages.open_session(settings) as session:
-        result = storage.distribute_version(
-            session=session, version_id=version_id, timezone=settings.timezone
-        )
-    return {
-        "version_id": version_id,
-        "items_created": result.items_created,
-        "items_existing": result.items_existing,
-        "devices": result.devices,
-        "skipped": result.skipped,
-    }
+def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
+    """One review run per version, none waiting behind another (emergencies are started first).
 
-
-def pending_versions(settings: PipelineSettings, wanted: list[str]) -> list[tuple[int, int, Priority]]:
-    """(bulletin id, latest version id, priority) of the bulletins to produce, emergencies first."""
-    with stages.open_session(settings) as session:
-        if wanted:
-            bulletins = [storage.get_bulletin(session, ref) for ref in wanted]
-        else:
-            bulletins = list(session.exec(select(Bulletin).where(col(Bulletin.status).in_(READY))).all())
-        found = [(b.id, storage.latest_version(session, b.id).id, b.priority) for b in bulletins]
-    order = {Priority.emergency: 0, Priority.priority: 1, Priority.normal: 2}
-    return sorted(found, key=lambda row: (order[row[2]], row[0]))
-
-
-def await_review(
-    settings: PipelineSettings, version_id: int, timeout_s: int
-) -> tuple[ReviewDecision | None, str]:
-    """The version's review: an earlier decision if there is one, else wait for a reviewer's input.
-
-    A run started from a deployment suspends (it survives restarts and reruns from the top, where
-    stored renditions and this earlier decision make the rerun cheap); a run started in-process pauses.
+    From a deployment each review is a run of its own deployment, so it can suspend and survive
+    restarts; in-process (bantin produce, tests) the review flows run side by side in threads and
+    this waits for all of them.
     """
-    with stages.open_session(settings) as session:
-        earlier = storage.latest_review(session, version_id)
-        if earlier is not None:
-            return earlier.decision, earlier.reviewer
-        description = stages.review_summary(session, version_id)
-    flow_run = get_run_context().flow_run
-    form = ReviewInput.with_initial_data(description=description)
-    try:
-        if flow_run.deployment_id is not None:
-            answer = suspend_flow_run(wait_for_input=form, timeout=timeout_s, key=f"review-{version_id}")
-        else:
-            answer = pause_flow_run(
-                wait_for_input=form, timeout=timeout_s, poll_interval=2, key=f"review-{version_id}"
+    if not requests:
+        return {}
+    logger = get_run_logger()
+    if get_run_context().flow_run.deployment_id is not None:
+        from prefect.deployments import run_deployment
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            started = {}
+            for params in requests:
+                run = run_deployment(
+                    REVIEW_DEPLOYMENT, parameters={"request": params.model_dump()}, timeout=0
+                )
+                started[params.version_id] = {"status": "started", "review_run": str(run.id)}
+            return started
+        except ObjectNotFound:
+            logger.warning("no %s deployment: reviews run inside this run", REVIEW_DEPLOYMENT)
+    with ThreadPoolExecutor(max_workers=len(requests), thread_name_prefix="review") as pool:
+        futures = {
+            params.version_id: pool.submit(
+                contextvars.copy_context().run, review_bulletin, params, return_state=True
             )
-    except FlowPauseTimeout:
-        return None, f"no review within {timedelta(seconds=timeout_s)}"
-    with stages.open_session(settings) as session:
-        stages.apply_review(
-            session,
-            version_id,
-            decision=answer.decision,
-            reviewer=answer.reviewer,
-            comment=answer.comment,
-            flow_run_id=str(flow_run.id),
-        )
-    return answer.decision, answer.reviewer
+            for params in requests
+        }
+        results = {}
+        for version_id, future in futures.items():
+            value = future.result().result(raise_on_failure=False)
+            if isinstance(value, BaseException):
+                results[version_id] = {"status": "failed", "error": stages.editor_message(value)}
+                logger.error("review of version %s failed: %s", version_id, results[version_id]["error"])
+            else:
+                results[version_id] = value
+        return results
 
 
 @flow(name="produce-bulletins", log_prints=True)
 def produce_bulletins(request: ProduceRequest) -> dict:
-    """Produce text and speech for drafts, wait for each review, distribute what is approved."""
+    """Produce text and speech for drafts, then review each version in its own run; approved ones are distributed."""
     logger = get_run_logger()
     settings = PipelineSettings()
     voice = request.voice or settings.default_voice
-    timeout_s = (request.review_timeout_minutes or 0) * 60 or settings.review_timeout_seconds
-    versions = pending_versions(settings, request.bulletins)
+    with stages.open_session(settings) as session:
+        versions = storage.versions_to_produce(session, request.bulletins)
     texts = {v: prepare_text.submit(settings, v, voice) for _, v, _ in versions}
     audio = {}
     for version_id, future in texts.items():
@@ -174,6 +169,7 @@ def produce_bulletins(request: ProduceRequest) -> dict:
         if not isinstance(text, BaseException):
             audio[version_id] = synthesize.submit(settings, version_id, text["spoken"], voice)
     outcome: dict[str, dict] = {}
+    reviews = []
     for bulletin_id, version_id, _ in versions:
         row = outcome.setdefault(str(bulletin_id), {"version_id": version_id})
         result = audio[version_id].result(raise_on_failure=False) if version_id in audio else None
@@ -186,10 +182,21 @@ def produce_bulletins(request: ProduceRequest) -> dict:
             logger.error("bulletin %s was not produced: %s", bulletin_id, row["error"])
             continue
         row["audio"] = result
-        decision, by = await_review(settings, version_id, timeout_s)
-        row["decision"], row["reviewer"] = (decision.value if decision else None), by
-        if decision == ReviewDecision.approve and request.distribute:
-            row["distribution"] = distribute(settings, version_id)
+        reviews.append(
+            ReviewRequestParams(
+                version_id=version_id,
+                voice=request.voice,
+                distribute=request.distribute,
+                review_timeout_minutes=request.review_timeout_minutes,
+            )
+        )
+    by_version = {row["version_id"]: row for row in outcome.values()}
+    for version_id, review in start_reviews(reviews).items():
+        by_version[version_id]["review"] = review
+        by_version[version_id]["decision"] = review.get("decision")
+        by_version[version_id]["reviewer"] = review.get("reviewer")
+        if "distribution" in review:
+            by_version[version_id]["distribution"] = review["distribution"]
     return outcome
 
 

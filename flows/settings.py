@@ -24,6 +24,17 @@ class PipelineSettings(StorageSettings):
         None, description="Local seq2seq model for abstractive summaries; empty means extractive only."
     )
     review_timeout_seconds: int = Field(
-        7 * 24 * 3600, description="How long a paused production waits for a reviewer."
+        7 * 24 * 3600,
+        ge=1,
+        description="Longest wait for a review; a normal bulletin expires earlier, when its broadcast window starts.",
+    )
+    review_escalation_seconds: int = Field(
+        2 * 3600, ge=1, description="A priority bulletin's review escalates one level up after this long."
+    )
+    emergency_review_timeout_seconds: int = Field(
+        600, ge=1, description="An emergency bulletin's reviewers have this long before the review escalates."
+    )
+    review_poll_seconds: float = Field(
+        2.0, gt=0, description="How often a waiting review run checks for input."
     )
     task_runner: str = Field("threads", description="threads, processes or dask (needs prefect-dask).")

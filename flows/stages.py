@@ -8,20 +8,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 import nlp
 import storage
 import tts
 from flows.settings import PipelineSettings
-from storage import (
-    AdminLevel,
-    AdminUnit,
-    BulletinStatus,
-    BulletinVersion,
-    RenditionKind,
-    ReviewDecision,
-)
+from storage import RenditionKind
 
 
 @functools.lru_cache(maxsize=8)
@@ -84,6 +77,14 @@ def prepare_text(
     )
 
 
+def edited_text(script: str, *, title: str) -> TextRendition:
+    """A reviewer's edited script as it is broadcast whole: its spoken form and e-board text."""
+    whole = nlp.summarize(script, target_seconds=24 * 3600, title=title)
+    return TextRendition(
+        "vie", script, nlp.normalize_for_speech(script), whole.eboard, whole.estimated_seconds, "edited", None
+    )
+
+
 @dataclass(frozen=True)
 class AudioRendition:
     """Mastered speech stored in the object store under its content key."""
@@ -116,17 +117,13 @@ def render_audio(
     )
 
 
-def village_names(session: Session, unit_codes: list[str]) -> tuple[str, ...]:
-    """Names of the villages under the target units, for the entity ruler."""
-    codes = storage.descendant_codes(session, unit_codes)
-    query = select(AdminUnit.name).where(
-        AdminUnit.level == AdminLevel.village, col(AdminUnit.code).in_(codes)
-    )
-    return tuple(sorted(set(session.exec(query).all())))
-
-
-def save_text(session: Session, version_id: int, text: TextRendition) -> None:
-    """Store the script, spoken form and e-board text of a version."""
+def save_text(
+    session: Session,
+    version_id: int,
+    text: TextRendition,
+    kinds: tuple[RenditionKind, ...] = (RenditionKind.script, RenditionKind.spoken, RenditionKind.eboard),
+) -> None:
+    """Store the script, spoken form and e-board text of a version (those of ``kinds``)."""
     details = {
         "estimated_seconds": text.estimated_seconds,
         "backend": text.backend,
@@ -137,6 +134,8 @@ def save_text(session: Session, version_id: int, text: TextRendition) -> None:
         (RenditionKind.spoken, text.spoken),
         (RenditionKind.eboard, text.eboard),
     ):
+        if kind not in kinds:
+            continue
         storage.save_rendition(
             session=session,
             version_id=version_id,
@@ -163,56 +162,6 @@ def save_audio(session: Session, version_id: int, audio: AudioRendition, spoken:
         voice=audio.voice,
         details={"sha256": audio.sha256},
     )
-
-
-def review_summary(session: Session, version_id: int) -> str:
-    """Markdown a reviewer reads before deciding: title, target units, script, e-board text."""
-    version = session.get(BulletinVersion, version_id)
-    bulletin = storage.get_bulletin(session, version.bulletin_id)
-    parts = {r.kind: r for r in storage.renditions(session, version_id) if r.language == "vie"}
-    targets = ", ".join(storage.get_unit(session, c).name for c in storage.target_codes(session, bulletin.id))
-    audio = parts.get(RenditionKind.audio)
-    lines = [
-        f"### Duyệt bản tin / Review bulletin #{bulletin.id} (v{version.number})",
-        f"**{bulletin.title}**",
-        f"- Mức độ / Priority: `{bulletin.priority.value}` · Lĩnh vực / Category: `{bulletin.category}`",
-        f"- Địa bàn / Target units: {targets}",
-        f"- Thời lượng / Duration: {audio.duration_s:.0f} s" if audio and audio.duration_s else "",
-        "",
-        "**Kịch bản phát thanh / Radio script**",
-        "",
-        parts[RenditionKind.script].text if RenditionKind.script in parts else "",
-        "",
-        "**Bảng tin điện tử / E-board**",
-        "",
-        parts[RenditionKind.eboard].text if RenditionKind.eboard in parts else "",
-        "",
-        "Chọn `approve` để phát, `reject` để hủy, `request_changes` để trả lại biên tập viên. / "
-        "Choose `approve` to broadcast, `reject` to drop, `request_changes` to send it back.",
-    ]
-    return "\n".join(line for line in lines if line is not None)
-
-
-def apply_review(
-    session: Session,
-    version_id: int,
-    *,
-    decision: ReviewDecision,
-    reviewer: str,
-    comment: str = "",
-    flow_run_id: str | None = None,
-) -> BulletinStatus:
-    """Record a reviewer's decision; the bulletin's status follows it."""
-    storage.record_review(
-        session=session,
-        version_id=version_id,
-        reviewer=reviewer,
-        decision=decision,
-        comment=comment,
-        flow_run_id=flow_run_id,
-    )
-    version = session.get(BulletinVersion, version_id)
-    return storage.get_bulletin(session, version.bulletin_id).status
 
 
 def reach_markdown(
@@ -252,9 +201,7 @@ def editor_message(error: BaseException) -> str:
 def note_failure(settings: PipelineSettings, bulletin_id: int, message: str) -> None:
     """Keep the reason a bulletin was not produced where the editor sees it."""
     with open_session(settings) as session:
-        bulletin = storage.get_bulletin(session, bulletin_id)
-        bulletin.production_note = message[:2000]
-        session.add(bulletin)
+        storage.note_production_failure(session, bulletin_id, message)
 
 
 def as_dict(value: object) -> dict:
