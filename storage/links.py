@@ -22,7 +22,8 @@ from storage.models import Rendition, RenditionKind, ReviewRequestStatus
 from storage.review_state import get_review_request
 
 LINK_INFO = b"bantin-review-link"
-_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_SHA256 = re.compile(r"^[0-9a-f]{64}\Z")
+_UNIX_TIME = re.compile(r"^[0-9]{1,12}\Z")
 
 
 class UnknownReviewAudio(StorageError):
@@ -66,13 +67,13 @@ def check_review_audio_link(
     secret_key: bytes,
     now: datetime | None = None,
 ) -> None:
-    """Raise LinkRejected (expired, altered or incomplete) unless ``sig`` signs (version, sha256, exp) and ``exp`` has not passed."""
-    if exp is None or not str(exp).isdigit() or not sig or not _SHA256.match(sha256):
+    """Raise LinkRejected unless ``sig`` signs (version, sha256, exp) and ``exp`` has not passed."""
+    if not _UNIX_TIME.match(str(exp)) or not _SHA256.match((sig or "").lower()) or not _SHA256.match(sha256):
         raise LinkRejected(
             "this review audio link is incomplete or altered: open the link from the review sheet again",
             "liên kết nghe duyệt không đầy đủ hoặc đã bị sửa: hãy mở lại liên kết trong phiếu duyệt",
         )
-    exp = int(exp)
+    exp = int(str(exp))
     if not hmac.compare_digest(_signature(version_id, sha256, exp, secret_key), sig.lower()):
         raise LinkRejected(
             "this review audio link is not valid (wrong signature): open the link from the review sheet again",

@@ -127,7 +127,14 @@ def test_tampered_link_is_refused(world, client):
         client.get(f"{path}?exp={params['exp']}&sig={flipped}"), 403, "link_rejected", "không hợp lệ"
     )
     assert_refused(client.get(path), 403, "link_rejected", "không đầy đủ")
-    assert_refused(client.get(f"{path}?exp=soon&sig={params['sig']}"), 403, "link_rejected", "không đầy đủ")
+    for exp in ("soon", "²", "-1", "1" * 13):
+        assert_refused(
+            client.get(f"{path}?exp={exp}&sig={params['sig']}"), 403, "link_rejected", "không đầy đủ"
+        )
+    for sig in ("zz", "é" * 64, params["sig"][:40]):
+        assert_refused(
+            client.get(f"{path}?exp={params['exp']}&sig={sig}"), 403, "link_rejected", "không đầy đủ"
+        )
 
 
 def test_link_signed_with_another_key_is_refused(world, client):
