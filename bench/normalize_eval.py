@@ -103,8 +103,34 @@ def _sub(pattern: str, replacement: str | Callable[[re.Match[str]], str]) -> Cal
 
 
 # "một triệu không trăm linh một nghìn" / "một triệu một nghìn"; "hai nghìn không trăm hai mươi" / "hai nghìn hai mươi"
-_ZERO_GROUP = re.compile(r"\b(triệu|tỷ) không trăm (?:linh|lẻ) (\w+) (nghìn|triệu)\b")
+_ZERO_GROUP = re.compile(r"\b(triệu|tỷ) không trăm (?:linh|lẻ) (\w+) (?=nghìn\b|triệu\b)")
 _ZERO_HUNDREDS = re.compile(r"\b(nghìn|triệu|tỷ) không trăm (?=linh |lẻ |\w+ mươi|mười)")
+# "mười phẩy năm đô la" / "mười đô la năm mươi xu": an amount in a currency with cents (after decimal-digits)
+_CENTS = re.compile(
+    r"\bphẩy (?P<f>(?:không|một|hai|ba|bốn|năm|sáu|bảy|tám|chín)(?: \w+)?) (?P<cur>đô la|ơ rô)\b"
+)
+_NO_WHOLE = re.compile(r"(?:^|(?<= ))không (?:đô la|ơ rô) (?=.+ xu\b)")
+
+
+def _cents(match: re.Match[str]) -> str:
+    digits = [_DIGIT_WORDS.index(w) for w in match["f"].split() if w in _DIGIT_WORDS]
+    if len(digits) != len(match["f"].split()):
+        return match.group()
+    cents = int("".join(map(str, digits)).ljust(2, "0"))
+    return f"{match['cur']} {_below_hundred_words(cents)} xu"
+
+
+def _below_hundred_words(n: int) -> str:
+    tens, units = divmod(n, 10)
+    if tens == 0:
+        return _DIGIT_WORDS[units]
+    head = "mười" if tens == 1 else f"{_DIGIT_WORDS[tens]} mươi"
+    unit = {0: "", 1: " mốt" if tens > 1 else " một", 4: " tư" if tens > 1 else " bốn", 5: " lăm"}.get(
+        units, f" {_DIGIT_WORDS[units]}"
+    )
+    return head + unit
+
+
 # Time-zone initialisms spelled with Vietnamese letter names, or left as written.
 _TIME_ZONES = {
     "gờ mờ tê": "gmt", "u tê xê": "utc", "xê ét tê": "cst", "pê ét tê": "pst", "e ét tê": "est", "giây ét tê": "jst",
@@ -120,7 +146,7 @@ _UNIT_SPELLING = re.compile(r"\b(?:" + "|".join(sorted(_UNIT_SPELLINGS, key=len,
 
 # One rule per convention difference documented in bench/normalization_conventions.md (same ids).
 CONVENTION_RULES: dict[str, Callable[[str], str]] = {
-    "zero-hundreds": lambda text: _ZERO_HUNDREDS.sub(r"\1 ", _ZERO_GROUP.sub(r"\1 \2 \3", text)),
+    "zero-hundreds": lambda text: _ZERO_HUNDREDS.sub(r"\1 ", _ZERO_GROUP.sub(r"\1 \2 ", text)),
     "le-linh": _sub(r"\b(trăm|nghìn|triệu|tỷ) lẻ (?=" + "|".join(_DIGIT_WORDS[1:]) + r")\b", r"\1 linh "),
     "decimal-digits": _sub(rf"\bphẩy (?P<run>{_NUMBER_WORD}(?: {_NUMBER_WORD})*)\b", _fraction_digits),
     "mot-after-muoi": _sub(r"\bmươi một\b", "mươi mốt"),
@@ -128,6 +154,7 @@ CONVENTION_RULES: dict[str, Callable[[str], str]] = {
     "lam-before-scale": _sub(r"\b(mười|mươi) năm (?=nghìn|triệu|tỷ|phẩy)", r"\1 lăm "),
     "ngan-nghin": _sub(r"\bngàn\b", "nghìn"),
     "ti-ty": _sub(r"\b(t|k)ỉ\b", r"\1ỷ"),
+    "cents": lambda text: _NO_WHOLE.sub("", _CENTS.sub(_cents, text)),
     "dollar-name": _sub(r"\bđô la mỹ\b", "đô la"),
     "per-after-money": _sub(r"\b(đồng|đô la|ơ rô) trên (?=\w)", r"\1 một "),
     "times-sign": _sub(r"(?<=\w) x (?=\w)", " nhân "),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from nlp.normalize_common import (
     DAY,
@@ -50,7 +51,7 @@ _WEEKDAY_NAMES = {
     "6": "thứ sáu",
     "7": "thứ bảy",
 }
-_WEEKDAY = re.compile(r"(?<![\w.&/-])(?:T(?P<d>[2-7])|(?P<cn>CN))(?![\w/.&-])")
+_WEEKDAY = re.compile(r"(?<![\w.&/-])(?:T(?P<d>[2-7])|(?P<cn>CN))(?![\w/&-]|\.\w)")
 _WEEKDAY_NEIGHBOURS = re.compile(
     r"(?i:(?:từ|đến|tới|sáng|trưa|chiều|tối|đêm|vào|cả|và|các|hôm|ngày|thứ \w+|T[2-7]),?\s*$)"
 )
@@ -77,21 +78,29 @@ def _read_weekday(match: re.Match[str]) -> str:
 
 # --- dates -----------------------------------------------------------------------------------------
 
-_MIXED_NUMBER = re.compile(r"(?<![\w.,/-])(?P<neg>-)?(?P<w>\d+) (?P<a>\d+)/(?P<b>\d+)(?![\w/]|[.,]\d)")
+
+@cache
+def _mixed_number(unit_pattern: str) -> re.Pattern[str]:
+    return re.compile(
+        r"(?<![\w.,/-])(?P<neg>-)?(?P<w>\d+) (?P<a>\d+)/(?P<b>\d+)"
+        rf"(?:\s?(?P<unit>{unit_pattern})(?![^\W\d_]))?(?![\w/]|[.,]\d)"
+    )
 
 
-def _read_mixed_number(match: re.Match[str]) -> str:
+def _read_mixed_number(match: re.Match[str], context: Context) -> str:
     """ "2 1/2 tháng": a whole number and a proper fraction, "hai và một phần hai"."""
     if int(match["a"]) >= int(match["b"]) or words_before(match, 1).endswith(("ngày", "mùng", "mồng")):
         return match.group()
     sign = "âm " if match["neg"] else ""
     fraction = f"{read_number(match['a'])} phần {read_denominator(match['b'])}"
-    return spaced(f"{sign}{read_number(match['w'])} và {fraction}")
+    unit = f" {context.units[match['unit']][0]}" if match["unit"] else ""
+    return spaced(f"{sign}{read_number(match['w'])} và {fraction}{unit}")
 
 
-def rule_dates(line: str, _: Context) -> str:
+def rule_dates(line: str, context: Context) -> str:
     """Dates, day ranges and month/year, read "ngày D tháng M năm Y"; mixed numbers first ("2 1/2")."""
-    line = _MIXED_NUMBER.sub(_read_mixed_number, line)
+    if "/" in line:
+        line = _mixed_number(context.unit_pattern).sub(lambda m: _read_mixed_number(m, context), line)
     line = _LUNAR_MONTH.sub(lambda m: f"tháng {_LUNAR_MONTHS[int(m['m'])]}", line)
     line = _MONTH_SPACE_YEAR.sub(
         lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
@@ -194,8 +203,14 @@ _HOUR_RANGE = re.compile(rf"{START}(?P<a>[01]?\d|2[0-4])\s*-\s*{_TIME.format(i=1
 _ONE_TIME = re.compile(rf"(?<![\w.,:+-])(?:(?P<frac>\d{{1,2}})/)?{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
 
 
+_MINUTES = re.compile(r"(?<![\w.,:])(?P<m>\d{1,3})p(?:(?P<s>\d{1,2})s)?(?!\w)")
+_ZERO_MINUTES = re.compile(r"(?<=\d) ?giờ 00(?: phút)?(?!\w)")
+
+
 def rule_times(line: str, _: Context) -> str:
-    """Times and durations in hours: 14h30, 17:45, 6h-8h, 6-8h, 24h."""
+    """Times and durations in hours: 14h30, 17:45, 6h-8h, 6-8h, 24h; minutes 3p20s; "17 giờ 00"."""
+    line = _ZERO_MINUTES.sub(" giờ", line)
+    line = _MINUTES.sub(_read_minutes, line)
     line = _TIME_RANGE.sub(_read_time_range, line)
     line = _HOUR_RANGE.sub(_read_hour_range, line)
     return _ONE_TIME.sub(_read_one_time, line)
@@ -211,11 +226,18 @@ def _time_words(match: re.Match[str], i: int) -> str | None:
     if sep == "g" and not minutes and not words_before(match, 1).endswith(_TIME_CUES):
         return None  # "100g" is grams; "lúc 19g" is seven in the evening
     spoken = f"{read_number(match[f'h{i}'])} giờ"
-    if minutes and (int(minutes) or seconds):
+    if minutes and int(minutes):
         spoken += f" {read_number(minutes)} phút"
     if seconds and int(seconds):
         spoken += f" {read_number(seconds)} giây"
     return spoken
+
+
+def _read_minutes(match: re.Match[str]) -> str:
+    spoken = f"{read_number(match['m'])} phút"
+    if match["s"] and int(match["s"]):
+        spoken += f" {read_number(match['s'])} giây"
+    return spaced(spoken)
 
 
 def _read_time_range(match: re.Match[str]) -> str:

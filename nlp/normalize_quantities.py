@@ -6,7 +6,7 @@ import re
 from functools import cache
 
 from nlp.normalize_common import LETTER, NUM, YEAR, Context, read_written_number, spaced
-from nlp.normalize_context import is_share
+from nlp.normalize_context import counts_items, is_share
 from nlp.normalize_data import unit_table
 from nlp.normalize_datetime import read_month
 from nlp.numbers import read_denominator, read_digits, read_number, read_ordinal
@@ -129,8 +129,8 @@ def _unit_kind(token: str, context: Context) -> str:
 
 QUANTITY_PATTERN = (
     rf"(?P<pre>(?i:(?<!\w)(?:cấp|ngày|tháng|tuần))\s+)?(?<![\w.,])(?<!{LETTER}-)(?<!\d/)(?P<cur>[$€]\s?)?"
-    rf"(?P<a>-?{NUM})(?:\s*-\s*(?P<b>-?{NUM}))?"
-    rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]))?(?![^\W_]|/\d)"
+    rf"(?P<a>-?{NUM})(?:(?P<u1>UNITS)(?=\s*-\s*\d))?(?:\s*-\s*(?P<b>-?{NUM}))?"
+    rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]|\.[^\W\d_]))?(?![^\W_]|/\d)"
 )
 
 
@@ -147,8 +147,61 @@ def rule_units_after_each(line: str, _: Context) -> str:
 _TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
 
 
+_SCALES = {"k": ("nghìn", ""), "tr": ("triệu", "nghìn"), "t": ("tỷ", "triệu")}
+_SHORTHAND = r"(?P<aI>\d{1,3})(?P<sI>tr|k|t)(?P<bI>\d{1,3})?"
+_MONEY_SHORTHAND = re.compile(
+    rf"(?<![\w.,]){_SHORTHAND.replace('I', '1')}(?:\s*-\s*{_SHORTHAND.replace('I', '2')})?"
+    r"(?P<cur>\s?(?:đồng|VNĐ|VND|vnđ|vnd|đ)(?!\w))?(?![^\W\d_]|[.,]\d)"
+)
+
+
+def rule_money_shorthand(line: str, _: Context) -> str:
+    """Amounts written the short way: 1tr5 (một triệu năm trăm nghìn), 2t3 (hai tỷ ba trăm triệu), 10k-20k."""
+    return _MONEY_SHORTHAND.sub(_read_money_shorthand, line)
+
+
+def _read_money_shorthand(match: re.Match[str]) -> str:
+    if not (match["b1"] or match["a2"] or match["s1"] == "t"):
+        return match.group()  # "500k" and "2tr" alone are units the quantity rule reads
+    spoken = [_shorthand_words(match, "1")]
+    if match["a2"]:
+        spoken.append(_shorthand_words(match, "2"))
+    return spaced(" đến ".join(spoken) + (" đồng" if match["cur"] else ""))
+
+
+def _shorthand_words(match: re.Match[str], i: str) -> str:
+    scale, lower = _SCALES[match[f"s{i}"]]
+    spoken = f"{read_number(match[f'a{i}'])} {scale}"
+    if tail := match[f"b{i}"]:
+        spoken += f" {read_number(tail.ljust(3, '0'))} {lower}".rstrip()
+    return spoken
+
+
+@cache
+def _fraction_with_unit(unit_pattern: str) -> re.Pattern[str]:
+    return re.compile(
+        rf"(?<![\w.,/])(?P<neg>(?<![\w.,/-])-)?(?P<a>\d+)/(?P<b>{NUM})\s?(?P<unit>{unit_pattern})(?![^\W\d_])"
+    )
+
+
+def _read_fraction_with_unit(match: re.Match[str], context: Context) -> str:
+    """ "1/2kg" is half a kilogram ("một phần hai"); "22/0,4 kV" is a ratio of two voltages ("trên")."""
+    unit = context.units[match["unit"]]
+    if unit[1] != "measure":
+        return match.group()
+    a, b = match["a"], match["b"]
+    sign = "âm " if match["neg"] else ""
+    if b.isdigit() and int(a) < int(b):
+        return spaced(f"{sign}{read_number(a)} phần {read_denominator(b)} {unit[0]}")
+    return spaced(f"{sign}{read_number(a)} trên {read_written_number(b)} {unit[0]}")
+
+
 def rule_quantities(line: str, context: Context) -> str:
     """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5, 2 x 3 m."""
+    if "/" in line:
+        line = _fraction_with_unit(context.unit_pattern).sub(
+            lambda m: _read_fraction_with_unit(m, context), line
+        )
     line = _TIMES.sub(" nhân ", line)
     line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
     return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
@@ -159,6 +212,8 @@ def _read_quantity(match: re.Match[str], context: Context) -> str:
     month = pre.lower() == "tháng" and not match["unit"]
     read = read_month if month else read_written_number
     spoken = f"{pre} {read(match['a'])}" if pre else read(match["a"])
+    if match["u1"]:
+        spoken += f" {context.units[match['u1']][0]}"
     if match["b"]:
         repeat = f"{pre.lower()} " if pre.lower() in _REPEATED_BEFORE_RANGE else ""
         spoken += f" đến {repeat}{read(match['b'])}"
@@ -185,7 +240,12 @@ def _read_fraction(match: re.Match[str]) -> str:
     """ "-3/4" and "tỷ lệ 1/2.000" are shares ("phần"); "24/24" and "15/17" are counts ("trên")."""
     a, b = match["a"], match["b"]
     whole = re.fullmatch(r"\d{1,3}(?:\.\d{3})*|\d+", b) and a.isdigit()
-    if whole and int(a) < int(b.replace(".", "")) and (match["neg"] or is_share(match)):
+    if (
+        whole
+        and not counts_items(match)
+        and int(a) < int(b.replace(".", ""))
+        and (match["neg"] or is_share(match))
+    ):
         sign = "âm " if match["neg"] else ""
         return spaced(f"{sign}{read_number(a)} phần {read_denominator(b.replace('.', ''))}")
     sign = "âm " if match["neg"] else ""

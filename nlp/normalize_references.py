@@ -111,7 +111,7 @@ def read_issuer(code: str, context: Context) -> str:
 # --- roads --------------------------------------------------------------------------------------
 
 _ROAD_MARKER = re.compile(
-    r"(?<![\w.,])(?<![\d,.]\s)[Kk][Mm]\s?(?P<a>\d+)(?:\s?\+\s?(?P<b>\d+))?(?![\d,]|\.\d)"
+    r"(?<![\w.,/])(?<![\d,.]\s)(?!km[23](?!\d))[Kk][Mm]\s?(?P<a>\d+)(?:\s?\+\s?(?P<b>\d+))?(?![\d,]|\.\d)"
 )
 _ROADS = {"QL": "quốc lộ", "TL": "tỉnh lộ", "ĐT": "đường tỉnh", "HL": "hương lộ", "ĐH": "đường huyện",
           "ĐX": "đường xã", "CT": "đường cao tốc", "ĐCT": "đường cao tốc"}  # fmt: skip
@@ -153,8 +153,16 @@ _PHONE_CONTEXT = re.compile(
 _CONTEXT_NUMBER = re.compile(r"\d{3,}(?:[ .]\d{2,4})*")
 
 
+# Emergency numbers named by their service: "115 (cấp cứu)", "114 - cứu hỏa".
+_EMERGENCY = re.compile(
+    r"(?<![\w.,/-])(?P<num>11[1-5])(?=\s*[(:–-]?\s*(?i:cấp cứu|cứu hỏa|cứu hộ|cứu nạn|công an|cảnh sát|"
+    r"phòng cháy|chữa cháy|khẩn cấp|bảo vệ trẻ em))"
+)
+
+
 def rule_phones(line: str, _: Context) -> str:
     """Phone and hotline numbers, read digit by digit with a pause between groups."""
+    line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
     line = _PHONE.sub(_read_phone_match, line)
     line = _HOTLINE.sub(_read_phone_match, line)
     return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _CONTEXT_NUMBER.sub(_read_context_number, m["num"]), line)

@@ -11,6 +11,7 @@ from nlp.normalize_datetime import rule_calendar, rule_dates, rule_times
 from nlp.normalize_quantities import (
     PER_WORDS,
     QUANTITY_PATTERN,
+    rule_money_shorthand,
     rule_numbers,
     rule_per_units,
     rule_quantities,
@@ -61,6 +62,7 @@ RULES: tuple[Callable[[str, Context], str], ...] = (
     rule_times,
     rule_roman_and_ordinals,
     rule_abbreviations,
+    rule_money_shorthand,
     rule_per_units,
     rule_quantities,
     rule_units_after_each,

@@ -54,7 +54,7 @@ _CAPS = re.compile(r"(?<![\w&])(?=[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ])[^\W\d_]{2,}(?
 def rule_abbreviations(line: str, context: Context) -> str:
     """Abbreviations from the table (joined by "và" when hyphenated), unknown capitals spelled."""
     line = context.abbreviation_pattern.sub(lambda m: _read_abbreviation(m, context), line)
-    return _CAPS.sub(_read_capitals, line)
+    return _CAPS.sub(lambda m: _read_capitals(m, context), line)
 
 
 def _read_abbreviation(match: re.Match[str], context: Context) -> str:
@@ -70,8 +70,9 @@ def _read_abbreviation(match: re.Match[str], context: Context) -> str:
     if _starts_sentence(match) and spoken:
         spoken = spoken[0].upper() + spoken[1:]
     if match["open"] and match["close"]:
-        before = " ".join(match.string[: match.start()].lower().split())
-        if before.endswith(spoken.lower()):
+        # "Trung tâm Y tế huyện (TTYT)": the expansion was just read, a word or two before
+        recent = " ".join(match.string[: match.start()].lower().split()[-len(spoken.split()) - 2 :])
+        if spoken.lower() in recent:
             return ""
         return f"({spoken})"
     glued = abbr.endswith(".") and match.string[match.end() : match.end() + 1].isalpha()
@@ -115,9 +116,18 @@ def _longest_keys_first(keys: tuple[str, ...]) -> list[str]:
     return sorted(keys, key=len, reverse=True)
 
 
-def _read_capitals(match: re.Match[str]) -> str:
+# A capitalised name that can be read as syllables ("YAGI", "RAGASA") is a word, not an initialism.
+_PRONOUNCEABLE = re.compile(r"(?:[BCDFGHJKLMNPQRSTVWXZ]{0,2}[AEIOUY]{1,2}[BCDFGHJKLMNPQRSTVXZ]?)+")
+
+
+def _read_capitals(match: re.Match[str], context: Context) -> str:
+    """An upper-case word: kept when Vietnamese, a unit after a number or a pronounceable name; else spelled."""
     word = match.group()
     if not word.isupper() or is_vietnamese_syllable(word):
+        return word
+    if word in context.units and match.string[: match.start()].rstrip()[-1:].isdigit():
+        return word  # "30 MW": the quantity rule reads the unit
+    if len(word) >= 4 and _PRONOUNCEABLE.fullmatch(word):
         return word
     web_words = packaged_mapping("norm_web_words.tsv")
     return web_words.get(word.lower(), spell_letters(word))
