@@ -21,6 +21,7 @@ from storage.models import (
     Review,
     ReviewDecision,
     ReviewRequest,
+    ReviewRequestStatus,
     utcnow,
 )
 from storage.units import get_unit
@@ -335,6 +336,10 @@ def record_review(
         content_digest=digest,
     )
     session.add(review)
+    request = session.exec(select(ReviewRequest).where(ReviewRequest.version_id == version_id)).first()
+    if request is not None and request.status == ReviewRequestStatus.waiting:
+        request.status, request.decided_at = ReviewRequestStatus.decided, utcnow()
+        session.add(request)
     set_status(session=session, bulletin_id=version.bulletin_id, status=DECISION_STATUS[decision])
     session.flush()
     append_audit(

@@ -161,12 +161,15 @@ def add_person(
             "only a reviewer can be pre-authorised for emergencies (--emergency needs --role reviewer)",
             "chỉ người duyệt mới được ủy quyền duyệt tin khẩn cấp (--emergency cần --role reviewer)",
         )
+    office = " ".join((office or "").split())
+    if len(office) > 200:
+        raise InvalidPerson("the office is longer than 200 characters", "chức vụ dài quá 200 ký tự")
     secret = new_secret() if person_role == PersonRole.reviewer else None
     person = Person(
         name=clean,
         unit_code=unit.code,
         role=person_role,
-        office=" ".join((office or "").split()),
+        office=office,
         emergency=emergency,
         totp_secret_enc=encrypt_secret(secret, secret_key) if secret else "",
     )

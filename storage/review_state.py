@@ -21,6 +21,13 @@ from storage.models import (
 )
 from storage.people import check_authority, get_person, verify_code
 
+# The Vietnamese labels reviewers pick in forms, accepted as well as the enum values.
+DECISION_LABELS = {
+    "duyệt": ReviewDecision.approve,
+    "từ chối": ReviewDecision.reject,
+    "yêu cầu sửa": ReviewDecision.request_changes,
+}
+
 DECISION_ACTION = {
     ReviewDecision.approve: "approved",
     ReviewDecision.reject: "rejected",
@@ -191,10 +198,14 @@ def decide_review(
     levels_up: int = 0,
     at: datetime | None = None,
 ) -> Review:
-    """Check everything (person, authority, one-time code, state, content) and record the decision."""
+    """Check everything (person, authority, one-time code, state, content) and record the decision.
+
+    ``decision`` is a ReviewDecision or its Vietnamese label (duyệt / từ chối / yêu cầu sửa). The
+    authority level is the larger of ``levels_up`` and the request's escalation level.
+    """
     at = at or utcnow()
     try:
-        decision = ReviewDecision(decision)
+        decision = ReviewDecision(DECISION_LABELS.get(str(decision).strip().lower(), decision))
     except ValueError:
         raise InvalidDecision(
             f"unknown decision {decision!r}; choose approve, reject or request_changes",
@@ -223,6 +234,8 @@ def decide_review(
         )
     person = get_person(session, person_ref)
     targets = target_codes(session, version.bulletin_id)
+    # An escalated request stays escalated whatever the caller passes: escalation only narrows.
+    levels_up = max(levels_up, request.level if request is not None else 0)
     check_authority(session, person, targets, emergency=emergency, levels_up=levels_up)
     digest = version_digest(session, version_id)
     if expected_digest is not None and expected_digest != digest:
@@ -257,7 +270,7 @@ def decide_review(
             "unit": person.unit_code,
             "comment": comment,
             "flow_run_id": flow_run_id,
-            "level": request.level if levels_up == 0 else levels_up,
+            "level": levels_up,
             "emergency": emergency,
         },
     )

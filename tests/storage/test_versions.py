@@ -219,3 +219,61 @@ def test_importing_a_recording_before_review_stays_in_the_version(units, db_url:
     )
     assert "version 1" in summary and "phiên bản mới" not in summary
     assert kinds(units, version_id)[("khm", "audio")].engine == "recording"
+
+
+def test_recording_a_review_the_old_way_closes_the_request(units) -> None:  # type: ignore[no-untyped-def]
+    version_id = bulletin(units, [COMMUNE])
+    with storage.session_scope(units) as session:
+        storage.record_review(
+            session=session, version_id=version_id, reviewer="x", decision=ReviewDecision.approve
+        )
+        assert storage.waiting_reviews(session) == []
+        assert storage.get_review_request(session, version_id).status == storage.ReviewRequestStatus.decided
+
+
+def test_migration_0002_upgrades_a_database_with_data(db_url: str) -> None:
+    """A database made before people and audit existed keeps its reviews and playlist items."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from storage.db import alembic_config
+
+    command.downgrade(alembic_config(db_url), "0001")
+    engine = storage.make_engine(db_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO admin_unit (code, name, level, division_type, languages, created_at) "
+                    "VALUES ('44', 'Quảng Trị', 'province', '', '[\"vie\"]', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO bulletin (id, title, category, priority, status, source_unit_code, created_by, "
+                    "target_seconds, production_note, created_at, updated_at) VALUES (1, 'Cũ', 'x', 'normal', "
+                    "'approved', '44', '', 60, '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO bulletin_version (id, bulletin_id, number, body, content_hash, created_by, "
+                    "created_at) VALUES (1, 1, 1, 'Nội dung', 'h', '', '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO review (id, version_id, reviewer, decision, comment, created_at) "
+                    "VALUES (1, 1, 'Ai đó', 'approve', '', '2026-01-01 00:00:00')"
+                )
+            )
+        storage.upgrade_database(db_url)
+        assert storage.current_revision(db_url) == "0002"
+        with storage.session_scope(engine) as session:
+            review = session.get(storage.Review, 1)
+            assert review.reviewer == "Ai đó" and review.person_id is None and review.content_digest == ""
+            storage.set_status(session=session, bulletin_id=1, status=BulletinStatus.expired)
+        with storage.session_scope(engine) as session:
+            assert storage.get_bulletin(session, 1).status == BulletinStatus.expired
+    finally:
+        engine.dispose()
