@@ -164,24 +164,41 @@ def target_codes(session: Session, bulletin_id: int) -> list[str]:
 def save_rendition(
     *, session: Session, version_id: int, language: str, kind: RenditionKind, **fields: object
 ) -> Rendition:
-    """Create or replace the rendition of a version in one language and kind (before its review only)."""
-    if version_frozen(session, version_id):
-        version = session.get(BulletinVersion, version_id)
-        raise VersionFrozen(
-            f"bulletin {version.bulletin_id} version {version.number} is under review or reviewed and cannot "
-            "change: make a new version (its own review follows)",
-            f"bản tin {version.bulletin_id} phiên bản {version.number} đang chờ duyệt hoặc đã duyệt nên không "
-            "thể sửa: hãy tạo phiên bản mới (phiên bản mới sẽ được duyệt lại)",
-        )
+    """Create or replace the rendition of a version in one language and kind (before its review only).
+
+    Once the version is frozen, saving the same text and audio again (a rerun) returns the stored
+    rendition untouched; anything else raises VersionFrozen.
+    """
     query = select(Rendition).where(
         Rendition.version_id == version_id, Rendition.language == language, Rendition.kind == kind
     )
-    rendition = session.exec(query).first() or Rendition(version_id=version_id, language=language, kind=kind)
+    existing = session.exec(query).first()
+    if version_frozen(session, version_id):
+        if existing is not None and _same_content(existing, fields):
+            return existing
+        version = session.get(BulletinVersion, version_id)
+        raise VersionFrozen(
+            f"bulletin {version.bulletin_id} version {version.number} is under review or reviewed and cannot "
+            f"change ({language} {kind.value}): make a new version (its own review follows)",
+            f"bản tin {version.bulletin_id} phiên bản {version.number} đang chờ duyệt hoặc đã duyệt nên không "
+            f"thể sửa ({language} {kind.value}): hãy tạo phiên bản mới (phiên bản mới sẽ được duyệt lại)",
+        )
+    rendition = existing or Rendition(version_id=version_id, language=language, kind=kind)
     for name, value in fields.items():
         setattr(rendition, name, value)
     session.add(rendition)
     session.flush()
     return rendition
+
+
+def _same_content(rendition: Rendition, fields: dict[str, object]) -> bool:
+    """True when ``fields`` would leave what a listener hears or reads unchanged."""
+    if fields.get("text", rendition.text) != rendition.text:
+        return False
+    if fields.get("audio_key", rendition.audio_key) != rendition.audio_key:
+        return False
+    new_sha = (fields.get("details") or {}).get("sha256") if isinstance(fields.get("details"), dict) else None
+    return new_sha is None or new_sha == (rendition.details or {}).get("sha256")
 
 
 def renditions(session: Session, version_id: int) -> list[Rendition]:

@@ -277,3 +277,23 @@ def test_migration_0002_upgrades_a_database_with_data(db_url: str) -> None:
             assert storage.get_bulletin(session, 1).status == BulletinStatus.expired
     finally:
         engine.dispose()
+
+
+def test_a_rerun_saving_the_same_content_on_a_frozen_version_changes_nothing(units) -> None:  # type: ignore[no-untyped-def]
+    version_id = bulletin(units, [COMMUNE])
+    before = kinds(units, version_id)[("vie", "audio")]
+    with storage.session_scope(units) as session:
+        again = storage.save_rendition(
+            session=session,
+            version_id=version_id,
+            language="vie",
+            kind=RenditionKind.audio,
+            audio_key=before.audio_key,
+            duration_s=99.0,
+            details={"sha256": "b" * 64, "synthesis_seconds": 1.5},
+        )
+        assert again.id == before.id and again.duration_s == before.duration_s
+        with pytest.raises(storage.VersionFrozen):
+            storage.save_rendition(
+                session=session, version_id=version_id, language="vie", kind=RenditionKind.eboard, text="Khác"
+            )
