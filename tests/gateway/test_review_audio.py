@@ -16,7 +16,7 @@ import pytest
 
 import storage
 from tests.gateway.conftest import World, mp3_tone
-from tests.gateway.test_audio_scope import approve
+from tests.gateway.test_audio_scope import BACKENDS, approve
 
 HOUR = timedelta(hours=1)
 CHROMIUM = "/usr/bin/chromium"
@@ -81,6 +81,7 @@ VIE = mp3_tone(440.0, 2.0)
 KHM = mp3_tone(330.0, 1.5)
 
 
+@BACKENDS
 def test_link_plays_inline_with_ranges_and_no_device_token(world, client):
     version_id = produced(world, "Lịch tiêm phòng", {"vie": VIE, "khm": KHM})
 
