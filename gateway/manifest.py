@@ -13,15 +13,9 @@ from gateway.signing import canonical_json
 AUDIO_NAME = re.compile(r"^(?:audio/)?(?P<sha>[0-9a-f]{64})\.mp3$")
 
 
-def audio_sha256(key: str | None) -> str | None:
-    """The sha256 inside a content-addressed audio key ``audio/<sha256>.mp3``, else None."""
-    match = AUDIO_NAME.match(key or "")
-    return match["sha"] if match else None
-
-
 def manifest_item(entry: storage.ManifestEntry) -> ManifestItem:
-    """One playlist entry as devices see it."""
-    sha = audio_sha256(entry.audio_key)
+    """One playlist entry as devices see it: its audio named by the sha256 that was approved."""
+    sha = entry.sha256
     return ManifestItem(
         item_id=entry.item_id,
         bulletin_id=entry.bulletin_id,
