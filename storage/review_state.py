@@ -200,8 +200,8 @@ def decide_review(
 ) -> Review:
     """Check everything (person, authority, one-time code, state, content) and record the decision.
 
-    ``decision`` is a ReviewDecision or its Vietnamese label (duyệt / từ chối / yêu cầu sửa). The
-    authority level is the larger of ``levels_up`` and the request's escalation level.
+    ``decision`` is a ReviewDecision or its Vietnamese label (duyệt / từ chối / yêu cầu sửa).
+    ``levels_up`` is passed as the caller routes it (the review flow widens on escalation).
     """
     at = at or utcnow()
     try:
@@ -234,8 +234,6 @@ def decide_review(
         )
     person = get_person(session, person_ref)
     targets = target_codes(session, version.bulletin_id)
-    # An escalated request stays escalated whatever the caller passes: escalation only narrows.
-    levels_up = max(levels_up, request.level if request is not None else 0)
     check_authority(session, person, targets, emergency=emergency, levels_up=levels_up)
     digest = version_digest(session, version_id)
     if expected_digest is not None and expected_digest != digest:
@@ -270,7 +268,8 @@ def decide_review(
             "unit": person.unit_code,
             "comment": comment,
             "flow_run_id": flow_run_id,
-            "level": levels_up,
+            "level": request.level,
+            "levels_up": levels_up,
             "emergency": emergency,
         },
     )
