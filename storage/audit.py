@@ -117,7 +117,8 @@ def verify_audit(session: Session) -> AuditReport:
     expected_prev = GENESIS_HASH
     rows = 0
     last_id: int | None = None
-    for event in session.exec(select(AuditEvent).order_by(col(AuditEvent.id))):
+    query = select(AuditEvent).order_by(col(AuditEvent.id)).execution_options(yield_per=1000)
+    for event in session.exec(query):
         rows += 1
         if event.prev_hash != expected_prev:
             after = f"row {last_id}" if last_id is not None else "the start of the chain"

@@ -8,6 +8,7 @@ import hmac
 import re
 import secrets
 import struct
+import unicodedata
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
@@ -118,8 +119,16 @@ def decrypt_secret(token: str, secret_key: bytes) -> str:
 # --- people ------------------------------------------------------------------------------------
 
 
+def clean_name(name: str) -> str:
+    """A name as stored and looked up: NFC, no control or zero-width characters, single spaces."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = "".join(" " if unicodedata.category(ch) in ("Cc", "Zl", "Zp") else ch for ch in text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
+    return " ".join(text.split())
+
+
 def _clean_name(name: str) -> str:
-    cleaned = " ".join((name or "").split())
+    cleaned = clean_name(name)
     if not cleaned:
         raise InvalidPerson(
             "the name is empty: give the person's full name",
@@ -161,7 +170,7 @@ def add_person(
             "only a reviewer can be pre-authorised for emergencies (--emergency needs --role reviewer)",
             "chỉ người duyệt mới được ủy quyền duyệt tin khẩn cấp (--emergency cần --role reviewer)",
         )
-    office = " ".join((office or "").split())
+    office = clean_name(office)
     if len(office) > 200:
         raise InvalidPerson("the office is longer than 200 characters", "chức vụ dài quá 200 ký tự")
     secret = new_secret() if person_role == PersonRole.reviewer else None
@@ -200,7 +209,7 @@ def get_person(session: Session, ref: int | str) -> Person:
         person = session.get(Person, int(number))
         if person is not None:
             return person
-    name = " ".join(text.split())
+    name = clean_name(text)
     found = list(session.exec(select(Person).where(Person.name == name).order_by(col(Person.id))).all())
     active = [p for p in found if p.active] or found
     if len(active) == 1:

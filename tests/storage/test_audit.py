@@ -6,6 +6,8 @@ import itertools
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import text
 
 import storage
@@ -129,3 +131,20 @@ def test_concurrent_appenders_keep_one_chain(engine) -> None:  # type: ignore[no
     assert errors == []
     report = verify(engine)
     assert report.ok and report.rows == 30
+
+
+_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30)
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | _text,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_text, inner, max_size=4),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(actor=_text, details=st.dictionaries(_text, _json, max_size=5))
+def test_any_details_survive_the_database_and_verify(engine, actor: str, details: dict) -> None:  # type: ignore[no-untyped-def]
+    """Whatever an event carries (Vietnamese, Khmer, nesting), the stored row hashes to the same value."""
+    with storage.session_scope(engine) as session:
+        storage.append_audit(session, actor=actor, action="produced", details=details)
+    assert verify(engine).ok

@@ -146,7 +146,7 @@ def test_a_wrong_secret_key_is_a_clear_error(units) -> None:  # type: ignore[no-
     assert "BANTIN_SECRET_KEY" in err.value.message_en and "khóa" in err.value.message_vi
 
 
-@pytest.mark.parametrize("name", ["", " ", "\t \n"])
+@pytest.mark.parametrize("name", ["", " ", "\t \n", "\u200b", " \u00a0\ufeff "])
 def test_a_blank_name_is_refused(units, name: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(storage.InvalidPerson) as err:
         add(units, name, PROVINCE)
@@ -186,6 +186,16 @@ def test_people_are_found_by_id_label_or_name_and_listed_by_unit_and_role(units)
         with pytest.raises(storage.UnknownPerson) as err:
             storage.get_person(session, "Không Ai")
         assert "bantin people list" in err.value.message_vi
+
+
+def test_a_name_typed_in_decomposed_unicode_is_the_same_person(units) -> None:  # type: ignore[no-untyped-def]
+    """macOS keyboards send NFD: 'Nguyễn' typed there must find the person added as NFC."""
+    import unicodedata
+
+    person_id, _ = add(units, unicodedata.normalize("NFD", "Nguyễn Văn An"), PROVINCE)
+    with storage.session_scope(units) as session:
+        assert storage.get_person(session, person_id).name == unicodedata.normalize("NFC", "Nguyễn Văn An")
+        assert storage.get_person(session, unicodedata.normalize("NFD", "Nguyễn  Văn An")).id == person_id
 
 
 def test_two_people_with_one_name_must_be_named_by_id(units) -> None:  # type: ignore[no-untyped-def]
