@@ -443,3 +443,35 @@ def test_the_vietnamese_decision_labels_are_understood(units) -> None:  # type: 
     assert review.decision == ReviewDecision.reject
     with storage.session_scope(units) as session:
         assert storage.get_bulletin(session, 1).status == storage.BulletinStatus.rejected
+
+
+def test_a_decision_under_the_wrong_secret_key_records_nothing(units) -> None:  # type: ignore[no-untyped-def]
+    an, secret = add(units, "Nguyễn Văn An", PROVINCE)
+    version_id = bulletin(units, [COMMUNE])
+    with storage.session_scope(units) as session, pytest.raises(storage.SecretKeyMismatch) as err:
+        storage.decide_review(
+            session,
+            version_id=version_id,
+            person_ref=an,
+            code=storage.totp_code(secret, NOW),
+            decision=ReviewDecision.approve,
+            secret_key=b"not the key the secrets were stored with",
+            at=NOW,
+        )
+    assert "bantin people reissue" in err.value.message_vi
+    assert reviews(units, version_id) == []
+
+
+def test_the_secret_key_comes_from_the_setting_or_a_private_key_file(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import stat
+
+    monkeypatch.delenv("BANTIN_SECRET_KEY", raising=False)
+    assert storage.StorageSettings(data_dir=tmp_path, secret_key="from-env").secret_key_bytes() == b"from-env"
+    first = storage.StorageSettings(data_dir=tmp_path / "d").secret_key_bytes()
+    assert len(base64.urlsafe_b64decode(first)) == 32
+    assert stat.S_IMODE((tmp_path / "d" / "secret.key").stat().st_mode) == 0o600
+    assert storage.StorageSettings(data_dir=tmp_path / "d").secret_key_bytes() == first
+    (tmp_path / "d" / "secret.key").write_text("\n")
+    with pytest.raises(storage.StorageError) as err:
+        storage.StorageSettings(data_dir=tmp_path / "d").secret_key_bytes()
+    assert "BANTIN_SECRET_KEY" in err.value.message_vi
