@@ -12,6 +12,7 @@ Paragraph breaks and the punctuation that marks a pause (. , ; : ! ?) are kept.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
@@ -19,7 +20,9 @@ from functools import lru_cache
 from nlp.clean import clean_text
 from nlp.normalize_common import Context
 from nlp.normalize_data import packaged_mapping, parse_table
-from nlp.normalize_rules import RULES, build_context
+from nlp.normalize_rules import NEEDS_DIGITS, RULES, build_context
+
+_DIGIT = re.compile(r"\d")
 
 
 def load_abbreviations(text: str) -> dict[str, str]:
@@ -52,6 +55,8 @@ def ascii_digits(text: str) -> str:
 def normalize_line(line: str, context: Context, *, strict: bool = False) -> str:
     """Apply every rule to one line of cleaned text; ``strict`` lets a failing rule raise."""
     for rule in RULES:
+        if rule in NEEDS_DIGITS and not _DIGIT.search(line):
+            continue
         try:
             line = rule(line, context)
         except Exception:

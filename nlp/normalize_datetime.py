@@ -35,6 +35,7 @@ _ONE_DATE = re.compile(rf"{START}{_DATE1}{END}")
 _MONTH_RANGE = re.compile(rf"{START}(?P<m1>{MONTH})\s*-\s*(?P<m2>{MONTH})/(?P<y>{YEAR}){END}")
 _MONTH_YEAR = re.compile(rf"{START}(?P<m>{MONTH})/(?P<y>{YEAR}){END}")
 _NO_DAY_WORD = ("ngày", "mùng", "mồng")
+_DIGIT = re.compile(r"\d")
 
 
 _MONTH_SPACE_YEAR = re.compile(rf"(?i:(?<!\w)tháng)\s+(?P<m>{MONTH})\s+(?P<y>(?:19|20)\d{{2}}){END}")
@@ -53,25 +54,32 @@ _WEEKDAY_NAMES = {
 }
 _WEEKDAY = re.compile(r"(?<![\w.&/-])(?:T(?P<d>[2-7])|(?P<cn>CN))(?![\w/&-]|\.\w)")
 _WEEKDAY_NEIGHBOURS = re.compile(
-    r"(?i:(?:từ|đến|tới|sáng|trưa|chiều|tối|đêm|vào|cả|và|các|hôm|ngày|thứ \w+|T[2-7]),?\s*$)"
+    r"(?i:(?:từ|đến|tới|sáng|trưa|chiều|tối|đêm|vào|cả|và|các|hôm|ngày|thứ \w+|T[2-7]|CN)[,–-]?\s*$)"
 )
-_WEEKDAY_FOLLOWERS = re.compile(r"\s*(?:[,(–-]|\d{1,2}/\d|(?i:đến|tới|và|hằng|hàng|tuần)\b|$)")
+_WEEKDAY_FOLLOWERS = re.compile(
+    r"\s*(?:\(?\s*\d{1,2}/\d|[,–-]\s*(?:T[2-7]|CN)\b|(?i:đến|tới|và)\s+(?:T[2-7]|CN|thứ)\b)"
+)
+_WEEKDAY_RANGE = re.compile(r"(?<![\w.&/-])(?P<a>T[2-7])\s*[–-]\s*(?P<b>T[2-7]|CN)(?![\w/&-])")
 _QUARTER = re.compile(rf"(?<![\w.])Q(?P<q>[1-4])/(?P<y>{YEAR}){END}")
 _CALENDAR_AFTER_DATE = re.compile(r"(?<=\d)\s*\(?(?P<abbr>ÂL|DL)\)?(?!\w)")
 
 
 def rule_calendar(line: str, _: Context) -> str:
     """Calendar abbreviations: T2-T7 and CN among weekdays, Q3/2025 (quý), ÂL and DL after a date."""
-    line = _CALENDAR_AFTER_DATE.sub(lambda m: " âm lịch" if m["abbr"] == "ÂL" else " dương lịch", line)
-    line = _QUARTER.sub(lambda m: spaced(f"quý {read_number(m['q'])} năm {read_number(m['y'])}"), line)
-    return _WEEKDAY.sub(_read_weekday, line)
+    if "ÂL" in line or "DL" in line:
+        line = _CALENDAR_AFTER_DATE.sub(lambda m: " âm lịch" if m["abbr"] == "ÂL" else " dương lịch", line)
+    if "Q" in line:
+        line = _QUARTER.sub(lambda m: spaced(f"quý {read_number(m['q'])} năm {read_number(m['y'])}"), line)
+    if "T" not in line and "CN" not in line:
+        return line
+    return _WEEKDAY.sub(_read_weekday, _WEEKDAY_RANGE.sub(r"\g<a> đến \g<b>", line))
 
 
 def _read_weekday(match: re.Match[str]) -> str:
     """ "T7" is Saturday beside a day word, a date or another weekday; elsewhere it stays a code."""
     before = match.string[: match.start()]
     after = match.string[match.end() :]
-    if not (_WEEKDAY_NEIGHBOURS.search(before) or (before.strip() and _WEEKDAY_FOLLOWERS.match(after))):
+    if not (_WEEKDAY_NEIGHBOURS.search(before) or _WEEKDAY_FOLLOWERS.match(after)):
         return match.group()
     return "chủ nhật" if match["cn"] else _WEEKDAY_NAMES[match["d"]]
 
@@ -99,9 +107,12 @@ def _read_mixed_number(match: re.Match[str], context: Context) -> str:
 
 def rule_dates(line: str, context: Context) -> str:
     """Dates, day ranges and month/year, read "ngày D tháng M năm Y"; mixed numbers first ("2 1/2")."""
+    if not _DIGIT.search(line):
+        return line
     if "/" in line:
         line = _mixed_number(context.unit_pattern).sub(lambda m: _read_mixed_number(m, context), line)
-    line = _LUNAR_MONTH.sub(lambda m: f"tháng {_LUNAR_MONTHS[int(m['m'])]}", line)
+    if "âm lịch" in line or "ÂL" in line:
+        line = _LUNAR_MONTH.sub(lambda m: f"tháng {_LUNAR_MONTHS[int(m['m'])]}", line)
     line = _MONTH_SPACE_YEAR.sub(
         lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
     )
@@ -209,6 +220,8 @@ _ZERO_MINUTES = re.compile(r"(?<=\d) ?giờ 00(?: phút)?(?!\w)")
 
 def rule_times(line: str, _: Context) -> str:
     """Times and durations in hours: 14h30, 17:45, 6h-8h, 6-8h, 24h; minutes 3p20s; "17 giờ 00"."""
+    if not _DIGIT.search(line):
+        return line
     line = _ZERO_MINUTES.sub(" giờ", line)
     line = _MINUTES.sub(_read_minutes, line)
     line = _TIME_RANGE.sub(_read_time_range, line)

@@ -147,6 +147,7 @@ def rule_units_after_each(line: str, _: Context) -> str:
 _TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
 
 
+_SHORTHAND_HINT = re.compile(r"\d(?:tr|k|t)")
 _SCALES = {"k": ("nghìn", ""), "tr": ("triệu", "nghìn"), "t": ("tỷ", "triệu")}
 _SHORTHAND = r"(?P<aI>\d{1,3})(?P<sI>tr|k|t)(?P<bI>\d{1,3})?"
 _MONEY_SHORTHAND = re.compile(
@@ -157,6 +158,8 @@ _MONEY_SHORTHAND = re.compile(
 
 def rule_money_shorthand(line: str, _: Context) -> str:
     """Amounts written the short way: 1tr5 (một triệu năm trăm nghìn), 2t3 (hai tỷ ba trăm triệu), 10k-20k."""
+    if not _SHORTHAND_HINT.search(line):
+        return line
     return _MONEY_SHORTHAND.sub(_read_money_shorthand, line)
 
 

@@ -37,8 +37,11 @@ _DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A
 
 def rule_legal_numbers(line: str, context: Context) -> str:
     """Quyết định số 135/QĐ-TTg -> quyết định số một trăm ba mươi lăm của thủ tướng chính phủ."""
-    line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
-    line = _PARTY_DOC_NUMBER.sub(lambda m: _read_party_doc_number(m, context), line)
+    if "/" in line:
+        line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
+        line = _PARTY_DOC_NUMBER.sub(lambda m: _read_party_doc_number(m, context), line)
+    if "-" not in line:
+        return line
     return _DOC_CODE.sub(lambda m: _read_doc_code(m, context), line)
 
 
@@ -162,7 +165,8 @@ _EMERGENCY = re.compile(
 
 def rule_phones(line: str, _: Context) -> str:
     """Phone and hotline numbers, read digit by digit with a pause between groups."""
-    line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
+    if "11" in line:
+        line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
     line = _PHONE.sub(_read_phone_match, line)
     line = _HOTLINE.sub(_read_phone_match, line)
     return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _CONTEXT_NUMBER.sub(_read_context_number, m["num"]), line)

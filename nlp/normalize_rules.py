@@ -72,3 +72,10 @@ RULES: tuple[Callable[[str, Context], str], ...] = (
     rule_digits_left,
     rule_tidy,
 )
+
+# Rules that only read decimal digits: skipped once a line has none left (no rule writes digits);
+# rule_digits_left also reads other digit characters (superscripts) and always runs.
+NEEDS_DIGITS = frozenset(
+    {rule_roads, rule_phones, rule_dates, rule_times, rule_money_shorthand, rule_quantities, rule_codes,
+     rule_numbers}
+)  # fmt: skip

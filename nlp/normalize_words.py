@@ -182,5 +182,5 @@ def rule_tidy(line: str, _: Context) -> str:
     line = re.sub(r"(?<!\.)\.\.(?!\.)", ".", line)
     line = re.sub(r",\s*([.;:!?])", r"\1", line)
     line = re.sub(r"([.,;:!?])(?=[^\W\d_])", r"\1 ", line)
-    line = re.sub(r"^[\s,;:]+", "", line)
+    line = re.sub(r"^[\s,;:]+|[\s,]+$", "", line)  # a bracket closing the line leaves no pause
     return line.strip()
