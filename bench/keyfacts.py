@@ -41,3 +41,70 @@ def key_fact_kept(fact: str, script: str) -> bool:
     if count and pieces == 1.0 and (count >= 3 or pairs >= 0.3):
         return True
     return (pieces >= 0.6 and pairs >= 0.5) or pairs >= 0.6
+
+
+# What a reader of the e-board must be able to act on, found in the draft independently of nlp/eboard.py.
+_ACTION_WORDS = re.compile(
+    r"\b(?:phải|cần|hãy|không được|tuyệt đối|nghiêm cấm|khẩn trương|yêu cầu|đề nghị|sơ tán|di dời|"
+    r"đăng ký|nộp|mang theo|gọi|báo ngay|liên hệ|đến ngay|không)\b",
+    re.IGNORECASE,
+)
+_DEADLINE = re.compile(
+    r"\b(?:trước|chậm nhất|hạn|đến hết|đến|từ|bắt đầu từ|vào|trong|lúc)\s+(?:ngày\s+|giờ\s+|lúc\s+)?"
+    r"(\d{1,2}(?:h\d{0,2}|:\d{2}|/\d{1,2}(?:/\d{4})?)|hôm nay|đêm nay|ngày mai|sáng mai)",
+    re.IGNORECASE,
+)
+_DESTINATION = re.compile(
+    r"\b(?:đến|tới|về|tại)\s+(?:ngay\s+)?((?:trường|nhà văn hóa|trạm y tế|trụ sở|hội trường|ubnd|ủy ban|điểm|"
+    r"bệnh viện|trung tâm|công an|bưu điện|nhà|thôn|bản|ấp|xóm)(?:\s+[\wÀ-ỹ]+){0,3})",
+    re.IGNORECASE,
+)
+
+
+def _digits(text: str) -> str:
+    return re.sub(r"\D", "", text)
+
+
+def eboard_actionables(sentences: list[str]) -> dict[str, list[str]]:
+    """The draft's actions (sentences asking something), places to go, deadlines and phone numbers."""
+    actions = [s for s in sentences if _ACTION_WORDS.search(s)]
+    return {
+        "actions": actions,
+        "places": [m.group(1).lower() for s in actions for m in _DESTINATION.finditer(s)],
+        "deadlines": [m.group(1).lower() for s in actions for m in _DEADLINE.finditer(s)],
+        "phones": [e.text for s in sentences for e in find_entities(s) if e.label == "PHONE"],
+    }
+
+
+def eboard_keeps(sentences: list[str], eboard: str) -> dict[str, bool | None]:
+    """For each kind, whether the e-board keeps at least one the draft has (None when the draft has none)."""
+    found = eboard_actionables(sentences)
+    board = unicodedata.normalize("NFC", eboard).lower()
+    lines = board.split("\n")[1:]
+
+    def kept_action(sentence: str) -> bool:
+        words = _WORD.findall(sentence.lower())
+        triples = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+        return any(_ACTION_WORDS.search(line) and any(t in line for t in triples) for line in lines)
+
+    checks = {
+        "actions": any(kept_action(s) for s in found["actions"]),
+        "places": any(" ".join(p.split()[:2]) in board for p in found["places"]),
+        "deadlines": any(d in board for d in found["deadlines"]),
+        "phones": any(_digits(p) in _digits(board) for p in found["phones"]),
+    }
+    return {kind: (checks[kind] if found[kind] else None) for kind in checks}
+
+
+def dates_without_event(eboard: str) -> list[str]:
+    """E-board lines (headline aside) that hold a date or time but nothing that happens: no verb, no call."""
+    from pyvi import ViPosTagger, ViTokenizer
+
+    bare = []
+    for line in eboard.split("\n")[1:]:
+        if not any(e.label in ("DATE", "TIME") for e in find_entities(line)) or _ACTION_WORDS.search(line):
+            continue
+        tags = ViPosTagger.postagging(ViTokenizer.tokenize(line))[1]
+        if not any(str(tag).startswith("V") for tag in tags):
+            bare.append(line)
+    return bare

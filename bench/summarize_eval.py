@@ -2,7 +2,9 @@
 
 Per bulletin and overall: share of key_facts kept (bench/keyfacts.py), the estimated duration's
 error vs target_seconds, and, when tts is importable, the measured duration of the script's spoken form
-synthesized with tts.render_speech (mastered audio). Prints JSON.
+synthesized with tts.render_speech (mastered audio). For the e-board text: the share of bulletins whose
+e-board keeps an action, a place to go, a deadline and a phone number when the draft has one, and the
+e-board lines that show a date without the event it dates. Prints JSON.
 
     python bench/summarize_eval.py [--voice espeak-vi-north] [--no-audio]
 """
@@ -35,7 +37,9 @@ def measured_seconds(script: str, voice: str) -> float | None:
 
 
 def main() -> int:
-    from bench.keyfacts import key_fact_kept
+    from bench.keyfacts import dates_without_event, eboard_keeps, key_fact_kept
+    from nlp.clean import clean_text
+    from nlp.sentences import split_sentences
     from nlp.summary import summarize
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -51,6 +55,8 @@ def main() -> int:
     args = parser.parse_args()
     summarize("Khởi động bộ tách câu.", target_seconds=5)  # build the cached pipeline outside the timing
     rows, kept_total, facts_total = [], 0, 0
+    board_kinds: dict[str, list[bool]] = {"actions": [], "places": [], "deadlines": [], "phones": []}
+    bare_dates: list[str] = []
     for path in sorted(args.data.glob("*.json")):
         bulletin = json.loads(path.read_text(encoding="utf-8"))
         target = float(bulletin["target_seconds"])
@@ -62,6 +68,12 @@ def main() -> int:
         kept = [key_fact_kept(fact, summary.script) for fact in bulletin["key_facts"]]
         kept_total += sum(kept)
         facts_total += len(kept)
+        keeps = eboard_keeps(split_sentences(clean_text(bulletin["body"])), summary.eboard)
+        for kind, kept_kind in keeps.items():
+            if kept_kind is not None:
+                board_kinds[kind].append(kept_kind)
+        bare = dates_without_event(summary.eboard)
+        bare_dates += bare
         measured = None if args.no_audio else measured_seconds(summary.script, args.voice)
         rows.append(
             {
@@ -77,6 +89,9 @@ def main() -> int:
                 "missed_facts": [f for f, ok in zip(bulletin["key_facts"], kept, strict=True) if not ok],
                 "sentences": len(summary.sentences),
                 "eboard_chars": len(summary.eboard),
+                "eboard": summary.eboard,
+                "eboard_missing": [kind for kind, kept_kind in keeps.items() if kept_kind is False],
+                "eboard_dates_without_event": bare,
                 "summary_seconds": round(elapsed, 3),
             }
         )
@@ -94,6 +109,10 @@ def main() -> int:
         "within_10pct_measured": f"{sum(e <= 10 for e in measured_errors)}/{len(measured_errors)}"
         if measured_errors
         else None,
+        "eboard_kept": {
+            kind: f"{sum(kept_kind)}/{len(kept_kind)}" for kind, kept_kind in board_kinds.items()
+        },
+        "eboard_dates_without_event": len(bare_dates),
         "mean_summary_seconds": round(sum(r["summary_seconds"] for r in rows) / len(rows), 3),
         "max_summary_seconds": max(r["summary_seconds"] for r in rows),
     }

@@ -183,13 +183,19 @@ def drop_lead_clause(sentence: str) -> str:
 
 
 @lru_cache(maxsize=4096)  # sentence options ask again for the same text (with and without glosses)
-def pos_tags(text: str) -> tuple[str, ...]:
-    """pyvi's part-of-speech tags of the words of ``text`` (none for text without words)."""
+def tagged_words(text: str) -> tuple[tuple[str, str], ...]:
+    """pyvi's words of ``text`` (syllables of a word joined by spaces) with their part-of-speech tags."""
     from pyvi import ViPosTagger, ViTokenizer
 
     if not _WORD.search(text):
         return ()
-    return tuple(str(tag) for tag in ViPosTagger.postagging(ViTokenizer.tokenize(text))[1])
+    words, tags = ViPosTagger.postagging(ViTokenizer.tokenize(text))
+    return tuple((word.replace("_", " "), str(tag)) for word, tag in zip(words, tags, strict=True))
+
+
+def pos_tags(text: str) -> tuple[str, ...]:
+    """pyvi's part-of-speech tags of the words of ``text`` (none for text without words)."""
+    return tuple(tag for _, tag in tagged_words(text))
 
 
 def _starts_clause(text: str) -> bool:
