@@ -5,8 +5,11 @@ The conventions (numbers, dates, times, units, legal document numbers, addresses
 Rules run in a fixed order (``nlp.normalize_rules.RULES``), most specific first, each turning its
 matches into words so later rules never see them again; a last pass reads any digit left. The rules
 live in ``normalize_references`` (addresses, legal document numbers, roads, phones),
-``normalize_datetime``, ``normalize_quantities`` (Roman numerals, ordinals, units, ranges, numbers)
-and ``normalize_words`` (codes, abbreviations, symbols); numbers are read by ``nlp.numbers``.
+``normalize_datetime`` (calendar abbreviations, dates, times), ``normalize_quantities`` (Roman
+numerals, ordinals, money shorthands, units, ranges, numbers) and ``normalize_words`` (codes,
+abbreviations, symbols); ``normalize_context`` decides from its neighbours whether a slash number is a
+date, a date used as a name, a lunar date, a share or a count. Numbers are read by ``nlp.numbers``.
+Where this project's readings differ from NeMo-text-processing's: ``bench/normalization_conventions.md``.
 Paragraph breaks and the punctuation that marks a pause (. , ; : ! ?) are kept.
 """
 

@@ -77,7 +77,7 @@ def rule_calendar(line: str, _: Context) -> str:
 
 def _read_weekday(match: re.Match[str]) -> str:
     """ "T7" is Saturday beside a day word, a date or another weekday; elsewhere it stays a code."""
-    before = match.string[: match.start()]
+    before = match.string[max(0, match.start() - 16) : match.start()]
     after = match.string[match.end() :]
     if not (_WEEKDAY_NEIGHBOURS.search(before) or _WEEKDAY_FOLLOWERS.match(after)):
         return match.group()

@@ -21,6 +21,7 @@ _ROMAN = re.compile(
     rf"(?P<ctx>(?i:(?<!\w)(?:{_ROMAN_CONTEXT})))(?P<gap>\s+)"
     rf"(?P<r>[IVXLCDM]+|[ivxlcdm]+)(?:/(?P<y>{YEAR}))?(?![\w])(?=(?P<next>\s*[^\W\d_]*))"
 )
+_ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]+|[ivxlcdm]+)\b")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _VALID_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ORDINAL = re.compile(r"(?P<ctx>(?i:(?<!\w)thứ))\s+(?P<n>\d+)(?:\s*-\s*(?P<n2>\d+))?(?![\w]|[.,]\d)")
@@ -39,8 +40,9 @@ _ROMAN_HEADING = re.compile(r"^(?P<r>[IVXLC]+)(?P<mark>[.)]\s|\t)")
 
 def rule_roman_and_ordinals(line: str, _: Context) -> str:
     """quý IV -> quý bốn, khóa XV -> khóa mười lăm, "IV. Kinh phí" -> "bốn. Kinh phí", thứ 2-6."""
-    line = _ROMAN.sub(_read_roman, line)
-    line = _ROMAN_HEADING.sub(_read_roman_heading, line)
+    if _ROMAN_HINT.search(line):
+        line = _ROMAN.sub(_read_roman, line)
+        line = _ROMAN_HEADING.sub(_read_roman_heading, line)
     return _ORDINAL.sub(_read_ordinal, line)
 
 
