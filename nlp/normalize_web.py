@@ -43,6 +43,7 @@ URL = re.compile(
     rf"(?<![\w@.-])(?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-])(?::\d+)?(?:/[\w./%?=&#~+-]*[\w/])?/?",
     re.I,
 )
+_DIVISION = re.compile(r"^(?:xã|phường|đặc khu|thành phố|tỉnh|thị trấn|huyện|quận)\s+")
 _URL_SYMBOLS = {".": "chấm", "/": "gạch chéo", "-": "gạch ngang", "_": "gạch dưới", ":": "hai chấm",
                 "?": "chấm hỏi", "=": "bằng", "&": "và", "+": "cộng", "%": "phần trăm", "#": "thăng",
                 "~": "ngã"}  # fmt: skip
@@ -117,8 +118,8 @@ def _single_syllable(syllable: str, table: Mapping[str, tuple[str, int]]) -> str
     return table[syllable][0] if syllable in table else syllable
 
 
-def read_address_part(part: str) -> str:
-    """Read one label of a web or e-mail address."""
+def read_address_part(part: str, *, domain: bool = False) -> str:
+    """Read one label of a web or e-mail address; in a domain name a trailing place name wins ("danang")."""
     if not part:
         return ""
     lower = part.lower()
@@ -128,10 +129,10 @@ def read_address_part(part: str) -> str:
     if lower.isdigit():
         return read_number(lower) if not lower.startswith("0") else read_digits(lower)
     chunks = re.findall(r"[a-z]+|\d+|[^a-z\d]", lower)
-    return " ".join(_read_address_chunk(chunk) for chunk in chunks if chunk.strip())
+    return " ".join(_read_address_chunk(chunk, domain=domain) for chunk in chunks if chunk.strip())
 
 
-def _read_address_chunk(chunk: str) -> str:
+def _read_address_chunk(chunk: str, *, domain: bool = False) -> str:
     """Read letters as words, known web words or spelled letters; digits as numbers."""
     web_words = _web_words()
     if chunk in web_words:
@@ -142,8 +143,39 @@ def _read_address_chunk(chunk: str) -> str:
         return _URL_SYMBOLS.get(chunk, "")
     syllables = split_syllables(chunk) if len(chunk) > 1 else None
     if syllables and _plausibly_vietnamese(syllables):
-        return restore_diacritics(syllables)
+        return _with_place_name(syllables) if domain else restore_diacritics(syllables)
     return _read_abbreviation_then_words(chunk) or spell_letters(chunk)
+
+
+def _with_place_name(syllables: list[str]) -> str:
+    """ "ytedanang": the longest tail that is a province or commune name keeps that name's spelling."""
+    places = place_names()
+    for i in range(len(syllables) - 1):
+        name = places.get("".join(syllables[i:]))
+        if name:
+            return f"{restore_diacritics(syllables[:i])} {name}".strip()
+    return restore_diacritics(syllables)
+
+
+@cache
+def place_names() -> dict[str, str]:
+    """Province and commune names of two or more syllables by their unaccented spelling ("danang" -> "đà nẵng")."""
+    try:
+        from vietnam_provinces import Province, Ward
+    except ImportError:  # the names only refine how addresses are read
+        return {}
+    return build_place_names(unit.name for unit in (*Province.iter_all(), *Ward.iter_all()))
+
+
+def build_place_names(names: Iterable[str]) -> dict[str, str]:
+    """Unaccented, unspaced place names -> their most common lower-case spelling, division type removed."""
+    counts: dict[str, Counter[str]] = {}
+    for name in names:
+        name = _DIVISION.sub("", clean_text(name).lower())
+        if len(name.split()) >= 2 and all(is_vietnamese_syllable(s) for s in name.split()):
+            key = strip_diacritics(name).replace(" ", "")
+            counts.setdefault(key, Counter())[name] += 1
+    return {key: c.most_common(1)[0][0] for key, c in counts.items()}
 
 
 def _read_abbreviation_then_words(chunk: str) -> str | None:
@@ -174,8 +206,11 @@ def _plausibly_vietnamese(syllables: list[str]) -> bool:
 def read_url(url: str) -> str:
     """Read a web address: "dichvucong.gov.vn" -> "dịch vụ công chấm gờ o vê chấm vê en"."""
     body = re.sub(r"^https?://", "", url, flags=re.I).rstrip("/")
-    tokens = re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", body)
-    return _join_tokens(tokens)
+    host, slash, path = body.partition("/")
+    spoken = _join_tokens(re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", host), domain=True)
+    if slash:
+        spoken += " " + _join_tokens(re.findall(r"[A-Za-z0-9]+|[^A-Za-z0-9]", slash + path))
+    return spoken
 
 
 def read_email(address: str) -> str:
@@ -185,13 +220,15 @@ def read_email(address: str) -> str:
     return f"{head} a còng {read_url(domain)}"
 
 
-def _join_tokens(tokens: list[str]) -> str:
+def _join_tokens(tokens: list[str], *, domain: bool = False) -> str:
     spoken = []
     for token in _join_hyphenated(tokens):
         if isinstance(token, list):
             spoken.append(restore_diacritics(token))
         else:
-            spoken.append(read_address_part(token) if token.isalnum() else _URL_SYMBOLS.get(token, ""))
+            spoken.append(
+                read_address_part(token, domain=domain) if token.isalnum() else _URL_SYMBOLS.get(token, "")
+            )
     return " ".join(s for s in spoken if s)
 
 

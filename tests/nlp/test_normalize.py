@@ -649,10 +649,21 @@ def test_new_style_tone_marks_are_read_like_old_style() -> None:
     [
         ("baochinhphu.vn", "báo chính phủ chấm vê en"),
         ("baotintuc.vn", "báo tin tức chấm vê en"),
-        ("vanphong@tanthanh.gov.vn", "văn phòng a còng tân thành chấm gờ o vê chấm vê en"),
     ],
 )
 def test_address_words_needing_more_than_pair_context(address: str, spoken: str) -> None:
+    assert normalize_for_speech(address) == spoken
+
+
+@pytest.mark.parametrize(
+    ("address", "spoken"),
+    [
+        ("vanphong@tanthanh.gov.vn", "văn phòng a còng tân thành chấm gờ o vê chấm vê en"),
+        ("tiepdan@danang.gov.vn", "tiếp dân a còng đà nẵng chấm gờ o vê chấm vê en"),
+        ("ytedanang.gov.vn", "y tế đà nẵng chấm gờ o vê chấm vê en"),
+    ],
+)
+def test_a_province_or_commune_name_in_a_domain_keeps_its_spelling(address: str, spoken: str) -> None:
     assert normalize_for_speech(address) == spoken
 
 
