@@ -48,6 +48,13 @@ _TAIL_CLAUSES = (
 _PURPOSE_HEADS = re.compile(
     r"(?:cơ hội|điều kiện|giá trị|thời gian|cách|biện pháp|kinh phí|nhu cầu)$", re.IGNORECASE
 )
+# Verbs whose object only means something with its purpose: "dành 10 phút mỗi tuần để diệt lăng quăng",
+# "bố trí 2 xe để đưa người già", "dùng kinh phí dự phòng để hỗ trợ". The purpose is their complement.
+_PURPOSE_VERBS = re.compile(
+    r"\b(?:dành|dành ra|dùng|sử dụng|bố trí|huy động|trích|cử|điều động|tận dụng|chi trả|chi tiền|bỏ ra|"
+    r"đầu tư)\b",
+    re.IGNORECASE,
+)
 # Words that start the predicate of a clause: after a comma inside a side clause they mean the side
 # clause was only a parenthesis ("mọi người, nhất là trẻ em, phải mặc áo phao").
 _PREDICATE_START = re.compile(
@@ -130,6 +137,8 @@ def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
         before = re.split(r"[,;:]", sentence[: match.start()])[-1].strip()
         if re.search(r"\b(?:sẽ|cũng)\b", span) or _PURPOSE_HEADS.search(before):
             return False  # the main predicate comes after the purpose ("... để trốn tránh ... sẽ bị xử lý")
+        if _PURPOSE_VERBS.search(" ".join(before.split()[-8:])):
+            return False  # the verb needs what its object is for ("dành 10 phút mỗi tuần để ...")
         if span.lower().startswith("để") and _only_nominal(before):
             return False  # "Bà con để rác...": nothing but a subject before it, so "để" is the verb
     return True

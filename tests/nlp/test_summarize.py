@@ -204,6 +204,37 @@ def test_side_clauses_are_dropped_whole(sentence: str, shortened: str) -> None:
     assert drop_side_clauses(sentence) == shortened
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # the verb's object means nothing without what it is for
+        "Mỗi gia đình dành 10 phút mỗi tuần để diệt lăng quăng, úp ngược các vật dụng chứa nước.",
+        "Xã bố trí 2 xe ô tô để đưa người già, trẻ em đến điểm sơ tán.",
+        "UBND xã dùng kinh phí dự phòng để hỗ trợ các hộ bị thiệt hại.",
+        "Hội Nông dân huy động 40 đoàn viên để giúp bà con thu hoạch lúa chạy lũ.",
+        "Mỗi hộ cử một người tham gia để dọn vệ sinh đường làng.",
+    ],
+)
+def test_purpose_clause_a_verb_needs_is_kept(sentence: str) -> None:
+    assert drop_side_clauses(sentence) == sentence
+    assert all("để" in option for option in sentence_options([sentence])[0])
+
+
+def test_script_never_says_how_long_without_what_for() -> None:
+    text = (
+        "Thưa bà con, từ đầu tháng 11/2026 đến nay, Trạm Y tế xã Kim Điền ghi nhận 12 ca mắc sốt xuất huyết, "
+        "tăng 5 ca so với cùng kỳ năm trước.\n\nĐể phòng bệnh, mỗi gia đình dành 10 phút mỗi tuần để diệt "
+        "lăng quăng, úp ngược các vật dụng chứa nước, thả cá vào bể nước và ngủ màn kể cả ban ngày. Khi có dấu "
+        "hiệu sốt cao liên tục từ 2-7 ngày, bà con cần đến ngay Trạm Y tế xã để được khám và điều trị, tuyệt "
+        "đối không tự ý truyền dịch tại nhà.\n\nNgày 28/11/2026, Trạm Y tế xã phối hợp với các thôn tổ chức "
+        "ra quân diệt lăng quăng, bắt đầu từ 7h30. Đề nghị mỗi hộ cử một người tham gia."
+    )
+    for target in (30, 40, 50):
+        summary = summarize(text, target_seconds=target)
+        said = [s for s in summary.sentences if "10 phút mỗi tuần" in s]
+        assert all("để diệt lăng quăng" in s for s in said), summary.sentences
+
+
 def test_no_script_sentence_is_left_unfinished(summaries: list[tuple[dict, Summary]]) -> None:
     dangling = {"hoặc", "và", "tránh", "của", "cho", "với", "để", "là", "các"}
     for bulletin, summary in summaries:
