@@ -12,6 +12,7 @@ import unicodedata
 from datetime import datetime
 from urllib.parse import quote, urlencode
 
+from sqlalchemy import or_, update
 from sqlmodel import Session, col, select
 
 from storage.audit import append_audit
@@ -309,17 +310,17 @@ def verify_code(
             f"the code for {person.name} is wrong or expired: type the 6 digits your authenticator app shows now",
             f"mã của {person.name} sai hoặc đã hết hạn: hãy nhập 6 chữ số ứng dụng xác thực đang hiển thị",
         )
-    # One conditional UPDATE: two concurrent uses of one code cannot both pass.
-    from sqlalchemy import or_, update
-
+    # One conditional UPDATE: two concurrent uses of one code (or a use racing a revocation) cannot both pass.
     result = session.exec(  # type: ignore[call-overload]
         update(Person)
-        .where(col(Person.id) == person.id)
+        .where(col(Person.id) == person.id, col(Person.active).is_(True))
         .where(or_(col(Person.totp_last_step).is_(None), col(Person.totp_last_step) < step))
         .values(totp_last_step=step)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
+        session.refresh(person)
+        _active_reviewer(person)
         raise CodeRejected(
             f"this code of {person.name} was already used: wait for the next code (every 30 seconds)",
             f"mã này của {person.name} đã được dùng: hãy chờ mã tiếp theo (mỗi 30 giây)",

@@ -12,6 +12,7 @@ from storage.bulletins import DECISION_STATUS, latest_version, target_codes, ver
 from storage.errors import InvalidDecision, ReviewClosed, UnknownBulletin
 from storage.models import (
     Bulletin,
+    BulletinStatus,
     BulletinVersion,
     Review,
     ReviewDecision,
@@ -111,8 +112,6 @@ def _closed(request: ReviewRequest) -> ReviewClosed:
 
 def expire_review(session: Session, version_id: int, *, actor: str = "system") -> ReviewRequest:
     """Close a waiting review unapproved (its broadcast window began); the bulletin is marked expired."""
-    from storage.models import BulletinStatus
-
     request = _waiting_request(session, version_id)
     request.status, request.decided_at = ReviewRequestStatus.expired, utcnow()
     session.add(request)
@@ -149,7 +148,7 @@ def escalate_review(
     return request
 
 
-def _set_bulletin_status(session: Session, bulletin_id: int, status) -> None:  # type: ignore[no-untyped-def]
+def _set_bulletin_status(session: Session, bulletin_id: int, status: BulletinStatus) -> None:
     bulletin = session.get(Bulletin, bulletin_id)
     bulletin.status, bulletin.updated_at = status, utcnow()
     session.add(bulletin)

@@ -475,3 +475,14 @@ def test_the_secret_key_comes_from_the_setting_or_a_private_key_file(tmp_path, m
     with pytest.raises(storage.StorageError) as err:
         storage.StorageSettings(data_dir=tmp_path / "d").secret_key_bytes()
     assert "BANTIN_SECRET_KEY" in err.value.message_vi
+
+
+def test_a_code_racing_its_reviewers_revocation_is_refused(units) -> None:  # type: ignore[no-untyped-def]
+    an, secret = add(units, "Nguyễn Văn An", PROVINCE)
+    with storage.session_scope(units) as deciding:
+        seen = storage.get_person(deciding, an)  # loaded before the revocation lands
+        with storage.session_scope(units) as revoking:
+            storage.revoke_person(revoking, an, actor="cli")
+        with pytest.raises(storage.InvalidPerson) as err:
+            verify_code(deciding, seen, storage.totp_code(secret, NOW), secret_key=KEY, at=NOW)
+    assert "thu hồi" in err.value.message_vi
