@@ -23,11 +23,18 @@ _NAME_HEADS = (
     "công ty", "nhà máy", "phong trào", "quốc khánh", "chiến thắng", "khu phố", "mầm non", "tiểu học",
     "thcs", "thpt", "nhà văn hóa", "xí nghiệp", "nông trường", "lâm trường", "khu tập thể", "cụm",
 )  # fmt: skip
+# A verb right before the number makes it when something happens ("thông báo 15/12"), not a name.
+_VERBS_BEFORE_A_DATE = (
+    "thông báo", "tổ chức", "diễn ra", "khai mạc", "bế mạc", "bắt đầu", "kết thúc", "họp", "hết hạn", "hoàn thành",
+    "ban hành", "ký", "hiệu lực", "tiếp nhận", "phát động", "ra quân",
+)  # fmt: skip
 _WEEKDAY_BEFORE = re.compile(
     r"(?:thứ\s+(?:hai|ba|tư|năm|sáu|bảy|\d)|chủ\s+nhật|cn|t[2-7])\s*$", re.IGNORECASE
 )
 _CLAUSE_START = re.compile(r"[.,;:!?()\[\]\"“”–]|\s-\s|^")
 _CAPITALISED = re.compile(r"[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ]")
+# A holiday or festival name: "Ngày Thương binh Liệt sĩ", "Ngày hội Đại đoàn kết", "Lễ Vu Lan", "Tết Độc lập".
+_HOLIDAY = re.compile(r"(?i:ngày|lễ|tết)(?: hội)? [A-ZĐ]")
 _LUNAR_AFTER = re.compile(r"\s*\(?\s*(?:âm lịch|ÂL\b|al\b)", re.IGNORECASE)
 _SHARE_CUES = (
     "khoảng", "gần", "hơn", "trên", "dưới", "chiếm", "đạt", "còn", "mất", "bằng", "tới", "ước", "chỉ",
@@ -68,14 +75,16 @@ def after_day_word(match: re.Match[str]) -> bool:
 
 def names_a_place_or_event(match: re.Match[str]) -> bool:
     """A date that is part of a name: after a street, school or holiday word, or within a capitalised name."""
-    if after_day_word(match):
+    if after_day_word(match) or words_before(match, 2).endswith(_VERBS_BEFORE_A_DATE):
         return False
     if words_before(match, 3).endswith(_NAME_HEADS):
         return True
     clause, mark = clause_before(match)
+    if _HOLIDAY.search(clause):
+        return True  # "Ngày hội Đại đoàn kết toàn dân tộc 18/11"
     words = clause.split()
     first = 1 if mark in {"", ".", "!", "?", ":"} else 0  # a sentence's first word is capitalised anyway
-    return any(_CAPITALISED.match(w) for w in words[max(first, len(words) - 6) :])
+    return any(_CAPITALISED.match(w) for w in words[max(first, len(words) - 4) :])
 
 
 def dashed_date_context(match: re.Match[str]) -> bool:

@@ -44,6 +44,26 @@ def test_a_slash_number_is_read_as_its_neighbours_say(written: str, spoken: str)
     assert normalize_for_speech(written) == spoken
 
 
+@pytest.mark.parametrize(
+    ("written", "spoken"),
+    [
+        ("Sở GD&ĐT thông báo lịch thi 10/6", "Sở giáo dục và đào tạo thông báo lịch thi ngày mười tháng sáu"),
+        (
+            "UBND xã Tân Hòa thông báo 15/12",
+            "Ủy ban nhân dân xã Tân Hòa thông báo ngày mười lăm tháng mười hai",
+        ),
+        (
+            "Phường tổ chức Ngày hội Đại đoàn kết toàn dân tộc 18/11",
+            "Phường tổ chức Ngày hội Đại đoàn kết toàn dân tộc mười tám tháng mười một",
+        ),
+    ],
+)
+def test_a_date_after_a_name_and_a_verb_is_when_it_happens_not_part_of_the_name(
+    written: str, spoken: str
+) -> None:
+    assert normalize_for_speech(written) == spoken
+
+
 def test_a_slash_number_nothing_decides_is_read_as_a_date() -> None:
     # In bulletins dates far outnumber fractions, so an announcer reads "3/4" alone as a date.
     assert normalize_for_speech("3/4") == "ngày ba tháng tư"
