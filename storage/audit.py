@@ -46,6 +46,8 @@ class AuditReport:
     first_broken_id: int | None = None
     reason: str = ""
     reason_vi: str = ""
+    last_id: int | None = None  # the chain's head when intact: note it elsewhere to detect a cut tail later
+    last_hash: str = ""
 
 
 def _timestamp(at: datetime) -> str:
@@ -139,7 +141,7 @@ def verify_audit(session: Session) -> AuditReport:
                 "nội dung không khớp với mã băm: dòng này đã bị sửa",
             )
         expected_prev, last_id = event.row_hash, event.id
-    return AuditReport(True, rows)
+    return AuditReport(True, rows, last_id=last_id, last_hash=expected_prev if last_id is not None else "")
 
 
 def bulletin_history(session: Session, bulletin_id: int) -> list[AuditEvent]:

@@ -134,6 +134,11 @@ def audit_verify() -> None:
         report = storage.verify_audit(session)
     if report.ok:
         typer.echo(f"Nhật ký nguyên vẹn: {report.rows} dòng. / Audit chain intact: {report.rows} rows.")
+        if report.last_id is not None:
+            typer.echo(
+                f"Dòng cuối / last row {report.last_id}: {report.last_hash} "
+                "(ghi lại ở nơi khác để phát hiện việc xóa đuôi nhật ký / keep it elsewhere to detect a cut tail)"
+            )
         return
     typer.echo(
         f"Lỗi: nhật ký bị can thiệp, dòng hỏng đầu tiên là {report.first_broken_id}: {report.reason_vi}",

@@ -46,11 +46,13 @@ def test_an_untouched_chain_verifies(engine) -> None:  # type: ignore[no-untyped
     ids = append(engine, 5)
     report = verify(engine)
     assert report.ok and report.rows == 5 and report.first_broken_id is None
+    assert report.last_id == ids[-1]
     with storage.session_scope(engine) as session:
         events = storage.bulletin_history(session, 7)
     assert [e.id for e in events] == ids
     assert events[0].prev_hash == GENESIS_HASH
     assert all(b.prev_hash == a.row_hash for a, b in itertools.pairwise(events))
+    assert report.last_hash == events[-1].row_hash
     assert events[2].details == {"lần": 2, "note": "bão số 5"} and events[2].actor == "Người 2"
 
 
