@@ -73,11 +73,16 @@ def after_day_word(match: re.Match[str]) -> bool:
     )
 
 
+def follows_a_name_head(match: re.Match[str]) -> bool:
+    """Right after a street, school, hospital or holiday word: "đường 3/2", "Bệnh viện 19-8"."""
+    return words_before(match, 3).endswith(_NAME_HEADS)
+
+
 def names_a_place_or_event(match: re.Match[str]) -> bool:
     """A date that is part of a name: after a street, school or holiday word, or within a capitalised name."""
     if after_day_word(match) or words_before(match, 2).endswith(_VERBS_BEFORE_A_DATE):
         return False
-    if words_before(match, 3).endswith(_NAME_HEADS):
+    if follows_a_name_head(match):
         return True
     clause, mark = clause_before(match)
     if _HOLIDAY.search(clause):

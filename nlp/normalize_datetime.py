@@ -19,6 +19,7 @@ from nlp.normalize_common import (
 from nlp.normalize_context import (
     counts_items,
     dashed_date_context,
+    follows_a_name_head,
     is_lunar,
     is_share,
     names_a_place_or_event,
@@ -166,6 +167,8 @@ def _read_one_date(match: re.Match[str]) -> str:
     d, m = match["d1"], match["m1"]
     if is_lunar(match):
         return spaced(_lunar_date_words(match))
+    if slash_only and follows_a_name_head(match):
+        return spaced(_date_words(d, m, None))  # "đường 3/2 phường 4": the street, whatever follows
     if slash_only and counts_items(match):
         return spaced(f"{read_number(d)} trên {read_number(m)}")
     if slash_only and int(d) < int(m) and is_share(match):

@@ -16,6 +16,7 @@ from nlp.normalize import normalize_for_speech
         ("Chủ nhật 14/12, dọn vệ sinh", "Chủ nhật ngày mười bốn tháng mười hai, dọn vệ sinh"),
         # a date used as a name: a street, a school, a holiday
         ("tuyến đường 3/2", "tuyến đường ba tháng hai"),
+        ("tuyến đường 3/2 phường 4", "tuyến đường ba tháng hai phường bốn"),
         ("Trường THCS 19/5", "Trường trung học cơ sở mười chín tháng năm"),
         ("mừng Quốc khánh 2/9", "mừng Quốc khánh hai tháng chín"),
         ("Bệnh viện 19-8", "Bệnh viện mười chín tháng tám"),
@@ -58,7 +59,7 @@ def test_a_slash_number_is_read_as_its_neighbours_say(written: str, spoken: str)
         ),
     ],
 )
-def test_a_date_after_a_name_and_a_verb_is_when_it_happens_not_part_of_the_name(
+def test_a_date_belongs_to_a_name_only_when_no_verb_stands_between(
     written: str, spoken: str
 ) -> None:
     assert normalize_for_speech(written) == spoken
