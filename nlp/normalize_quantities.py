@@ -143,6 +143,8 @@ _EACH_UNIT = re.compile(
 
 def rule_units_after_each(line: str, _: Context) -> str:
     """A unit with no number before it but "mỗi" (each): "mỗi ha" -> "mỗi héc ta"."""
+    if "ỗi" not in line and "rên" not in line and "ỖI" not in line and "RÊN" not in line:
+        return line
     return _EACH_UNIT.sub(lambda m: m["each"] + unit_table()[m["unit"]][0], line)
 
 

@@ -20,7 +20,10 @@ from nlp.numbers import read_digits, read_number
 
 def rule_addresses(line: str, _: Context) -> str:
     """E-mail and web addresses."""
-    line = EMAIL.sub(lambda m: spaced(read_email(m.group())), line)
+    if "." not in line:
+        return line  # every address has a dot before its domain
+    if "@" in line:
+        line = EMAIL.sub(lambda m: spaced(read_email(m.group())), line)
     return URL.sub(lambda m: spaced(read_url(m.group())), line)
 
 
@@ -118,6 +121,7 @@ _ROAD_MARKER = re.compile(
 )
 _ROADS = {"QL": "quốc lộ", "TL": "tỉnh lộ", "ĐT": "đường tỉnh", "HL": "hương lộ", "ĐH": "đường huyện",
           "ĐX": "đường xã", "CT": "đường cao tốc", "ĐCT": "đường cao tốc"}  # fmt: skip
+_ROAD_HINT = re.compile(r"QL|TL|ĐT|HL|ĐH|ĐX|CT")
 _ROAD = re.compile(
     r"(?<![\w.])(?P<p>QL|TL|ĐT|HL|ĐCT|ĐH|ĐX|CT)(?P<sep>\s?\.\s?|\s?)(?P<n>[1-9]\d*)(?P<s>[A-Z]?)(?![\w])"
 )
@@ -125,8 +129,9 @@ _ROAD = re.compile(
 
 def rule_roads(line: str, _: Context) -> str:
     """Road markers (Km 18+500) and road numbers (QL1A, ĐT.571)."""
-    line = _ROAD_MARKER.sub(_read_marker, line)
-    return _ROAD.sub(_read_road, line)
+    if "m" in line or "M" in line:
+        line = _ROAD_MARKER.sub(_read_marker, line)
+    return _ROAD.sub(_read_road, line) if _ROAD_HINT.search(line) else line
 
 
 def _read_marker(match: re.Match[str]) -> str:
