@@ -59,9 +59,7 @@ def test_a_slash_number_is_read_as_its_neighbours_say(written: str, spoken: str)
         ),
     ],
 )
-def test_a_date_belongs_to_a_name_only_when_no_verb_stands_between(
-    written: str, spoken: str
-) -> None:
+def test_a_date_belongs_to_a_name_only_when_no_verb_stands_between(written: str, spoken: str) -> None:
     assert normalize_for_speech(written) == spoken
 
 
