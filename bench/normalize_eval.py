@@ -13,7 +13,7 @@ difference, applied to both sides), nothing looser. ``--nemo`` adds NeMo's own o
 cases and the held-out set where ``nemo_text_processing`` is installed; ``--compare`` adds the
 offline PyPI normalizers on the dev and held-out sets.
 
-    python bench/normalize_eval.py [--failures N] [--seconds S] [--nemo] [--compare] [--set NAME]
+    python bench/normalize_eval.py [--failures N] [--repeats R] [--nemo] [--compare] [--set NAME]
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ import io
 import json
 import os
 import re
+import statistics
 import sys
 import time
 from collections.abc import Callable
@@ -363,35 +364,49 @@ def score(normalize: Normalizer, cases: list[Case], show: int) -> dict[str, obje
     }
 
 
+BULLETIN_DIRS = (
+    DATA / "bulletins",
+    REPO / "bench" / "data" / "bulletins_heldout",
+    REPO / "bench" / "data" / "bulletins_test",
+)
+
+
 def bulletin_lines() -> list[str]:
-    """Every non-empty line of the development bulletins."""
+    """Bulletin-length lines: every non-empty line of the development, held-out and test bulletin drafts."""
     lines = []
-    for path in sorted((DATA / "bulletins").glob("*.json")):
-        body = json.loads(path.read_text(encoding="utf-8"))["body"]
-        lines.extend(line for line in body.splitlines() if line.strip())
+    for folder in BULLETIN_DIRS:
+        for path in sorted(folder.glob("*.json")):
+            body = json.loads(path.read_text(encoding="utf-8"))["body"]
+            lines.extend(line for line in body.splitlines() if line.strip())
     return lines
 
 
-def lines_per_second(normalize: Normalizer, lines: list[str], seconds: float) -> dict[str, float]:
-    """Throughput on bulletin lines (paragraphs) in this process, after one warm-up pass.
+def lines_per_second(normalize: Normalizer, lines: list[str], repeats: int) -> dict[str, object]:
+    """Throughput on bulletin lines in this process: median over ``repeats`` timed passes after a warm-up.
 
-    ``lines_per_second`` divides by the CPU time of this process (one core, not slowed by other
-    processes sharing the machine); ``lines_per_wall_second`` by the elapsed time.
+    Each pass normalizes every line once and is timed with ``time.process_time`` (CPU time of this
+    single-threaded process, so other processes sharing the machine do not slow the figure); the
+    load average is printed beside it.
     """
     for line in lines:
         normalize(line)
-    done, start, cpu_start = 0, time.perf_counter(), time.process_time()
-    while time.process_time() - cpu_start < seconds:
+    rates = []
+    for _ in range(max(1, repeats)):
+        cpu_start = time.process_time()
         for line in lines:
             normalize(line)
-        done += len(lines)
-    cpu, wall = time.process_time() - cpu_start, time.perf_counter() - start
-    chars = sum(map(len, lines)) * done / len(lines)
+        rates.append(len(lines) / (time.process_time() - cpu_start))
+    chars = sum(map(len, lines))
+    median = statistics.median(rates)
     return {
-        "lines_per_second": round(done / cpu, 1),
-        "chars_per_second": round(chars / cpu),
-        "lines_per_wall_second": round(done / wall, 1),
-        "mean_line_chars": round(sum(map(len, lines)) / len(lines), 1),
+        "lines": len(lines),
+        "mean_line_chars": round(chars / len(lines), 1),
+        "repeats": len(rates),
+        "lines_per_second": round(median, 1),
+        "chars_per_second": round(median * chars / len(lines)),
+        "lines_per_second_min_max": [round(min(rates), 1), round(max(rates), 1)],
+        "clock": "time.process_time, one core, median of the passes after one warm-up pass",
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -400,7 +415,9 @@ def main() -> None:
     parser.add_argument(
         "--failures", type=int, default=100, help="failing rows to show per normalizer and set"
     )
-    parser.add_argument("--seconds", type=float, default=3.0, help="time spent measuring bantin's throughput")
+    parser.add_argument(
+        "--repeats", type=int, default=7, help="timed passes over the bulletin lines (median reported)"
+    )
     parser.add_argument("--set", action="append", choices=list(SETS), help="score only these sets")
     parser.add_argument(
         "--nemo", action="store_true", help="also run NeMo-text-processing on nemo_vi and heldout"
@@ -424,8 +441,7 @@ def main() -> None:
             name: {"notes": notes, **_score_other(factory, chosen, args.failures)}
             for name, (factory, notes) in COMPETITORS.items()
         }
-    lines = bulletin_lines()
-    report["bantin_throughput"] = {"lines": len(lines), **lines_per_second(bantin, lines, args.seconds)}
+    report["bantin_throughput"] = lines_per_second(bantin, bulletin_lines(), args.repeats)
     print(json.dumps(report, ensure_ascii=False, indent=1))
 
 
