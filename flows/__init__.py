@@ -18,6 +18,8 @@ _API: dict[str, str] = {
     "ProduceRequest": "flows.produce",
     "produce_bulletins": "flows.produce",
     "task_runner_for": "flows.produce",
+    "EditorDraft": "flows.editor",
+    "write_bulletin": "flows.editor",
     "EvaluateRequest": "flows.evaluate",
     "Period": "flows.evaluate",
     "evaluate_reach": "flows.evaluate",

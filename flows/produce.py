@@ -129,8 +129,12 @@ def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
         try:
             started = {}
             for params in requests:
+                # Not a subflow: Prefect cannot suspend subflows, and the review must survive restarts.
                 run = run_deployment(
-                    REVIEW_DEPLOYMENT, parameters={"request": params.model_dump()}, timeout=0
+                    REVIEW_DEPLOYMENT,
+                    parameters={"request": params.model_dump()},
+                    timeout=0,
+                    as_subflow=False,
                 )
                 started[params.version_id] = {"status": "started", "review_run": str(run.id)}
             return started
