@@ -77,6 +77,8 @@ _CHAR_MAP = {
 _CHAR_MAP.update({chr(c): " " for c in range(0x2000, 0x200B)})
 _CHAR_MAP.update({chr(c): chr(c - 0xFEE0) for c in range(0xFF01, 0xFF5F)})
 _TRANSLATION = str.maketrans(_CHAR_MAP)
+# Any character the table maps: most lines hold none, and a search is cheaper than a translation.
+_MAPPED = re.compile("[" + "".join(re.escape(ch) for ch in _CHAR_MAP) + "]")
 
 _EMOJI = re.compile(
     "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff\ufe00-\ufe0f\u200d\u20e3\U000e0000-\U000e007f]"
@@ -86,6 +88,21 @@ _EMOJI = re.compile(
 _ONSET = "(?:ngh|ng|nh|ch|gh|kh|ph|th|tr|[bcdđghklmnprstvx])?"
 _NEW_STYLE = re.compile(rf"(?<![^\W\d_])({_ONSET})([oOuU])([^\W\d_])(?![^\W\d_])", re.I)
 _SECOND_VOWELS = {"oa": "aăâ", "oe": "e", "uy": "y"}
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _toned_second_vowels() -> str:
+    """Every precomposed a, e or y (any case, any shape) with a tone mark: the letters _move_tone moves from."""
+    latin = [*range(0x00C0, 0x0250), *range(0x1E00, 0x1F00)]  # the only blocks that hold such letters
+    return "".join(
+        ch
+        for ch in map(chr, latin)
+        if (parts := unicodedata.normalize("NFD", ch))[0].lower() in "aey" and set(parts[1:]) & set(_TONES)
+    )
+
+
+# A plain o or u before such a letter ("oà", "uỷ"): without one, _move_tone has nothing to move.
+_NEW_STYLE_HINT = re.compile(f"[oOuU][{_toned_second_vowels()}]")
 
 
 def clean_text(text: str) -> str:
@@ -96,7 +113,9 @@ def clean_text(text: str) -> str:
     if "&" in text:
         text = html.unescape(text)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = unicodedata.normalize("NFC", text.translate(_TRANSLATION))
+    if _MAPPED.search(text):
+        text = text.translate(_TRANSLATION)
+    text = unicodedata.normalize("NFC", text)
     text = _drop_unreadable(text)
     text = _old_style_tones(text)
     return _tidy_whitespace(text)
@@ -104,7 +123,9 @@ def clean_text(text: str) -> str:
 
 def _drop_unreadable(text: str) -> str:
     """Remove emoji and invisible characters; a line that held only those goes entirely."""
-    invisible = {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
+    # Every invisible character is also unprintable: printable text (newlines aside) needs no set.
+    printable = text.replace("\n", "").isprintable()
+    invisible = set() if printable else {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
     table = dict.fromkeys(map(ord, invisible))
     if not invisible and not _EMOJI.search(text):
         return text
@@ -133,6 +154,8 @@ def _is_invisible(ch: str) -> bool:
 
 def _old_style_tones(text: str) -> str:
     """Move the tone mark of open ``oa``/``oe``/``uy`` syllables to the first vowel."""
+    if not _NEW_STYLE_HINT.search(text):
+        return text
     return _NEW_STYLE.sub(_move_tone, text)
 
 
@@ -142,7 +165,7 @@ def _move_tone(match: re.Match[str]) -> str:
         return match.group(0)
     decomposed = unicodedata.normalize("NFD", second)
     base, marks = decomposed[0], decomposed[1:]
-    tone = "".join(m for m in marks if m in "\u0300\u0301\u0303\u0309\u0323")
+    tone = "".join(m for m in marks if m in _TONES)
     if not tone or base.lower() not in _SECOND_VOWELS.get(first.lower() + base.lower(), ""):
         return match.group(0)
     shape = "".join(m for m in marks if m not in tone)
@@ -151,8 +174,13 @@ def _move_tone(match: re.Match[str]) -> str:
     return onset + moved_first + moved_second
 
 
+_SPACES = re.compile(r" {2,}")
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
 def _tidy_whitespace(text: str) -> str:
     """Collapse spaces, strip lines and keep paragraphs apart by exactly one blank line."""
-    lines = [re.sub(r" {2,}", " ", line).strip() for line in text.split("\n")]
-    text = "\n".join(lines).strip("\n")
-    return re.sub(r"\n{3,}", "\n\n", text)
+    if "  " in text:
+        text = _SPACES.sub(" ", text)
+    text = "\n".join(line.strip() for line in text.split("\n")).strip("\n")
+    return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text

@@ -26,6 +26,7 @@ from nlp.normalize_data import packaged_mapping, parse_table
 from nlp.normalize_rules import NEEDS_DIGITS, RULES, build_context
 
 _DIGIT = re.compile(r"\d")
+_OTHER_SCRIPT_DIGIT = re.compile(r"[^\D0-9]")  # a decimal digit that is not ASCII
 
 
 def load_abbreviations(text: str) -> dict[str, str]:
@@ -50,23 +51,28 @@ def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None =
 
 def ascii_digits(text: str) -> str:
     """Decimal digits of any script (Arabic-Indic, Devanagari...) as ASCII digits."""
-    if text.isascii() or not any(ch.isdecimal() and not ch.isascii() for ch in set(text)):
+    if text.isascii() or not _OTHER_SCRIPT_DIGIT.search(text):
         return text
     return "".join(str(unicodedata.decimal(ch)) if ch.isdecimal() else ch for ch in text)
 
 
 def normalize_line(line: str, context: Context, *, strict: bool = False) -> str:
     """Apply every rule to one line of cleaned text; ``strict`` lets a failing rule raise."""
+    has_digits = _DIGIT.search(line) is not None
     for rule in RULES:
-        if rule in NEEDS_DIGITS and not _DIGIT.search(line):
+        if not has_digits and rule in NEEDS_DIGITS:
             continue
         try:
-            line = rule(line, context)
+            changed = rule(line, context)
         except Exception:
             # A broadcast must not stop on one odd line: skip the rule, the last rules still
             # read every digit. Tests run with strict=True so such a failure is still caught.
             if strict:
                 raise
+            continue
+        if changed != line:
+            has_digits = _DIGIT.search(changed) is not None
+        line = changed
     return line
 
 

@@ -145,19 +145,32 @@ _SYMBOLS = {
 }  # fmt: skip
 
 
+_BULLET = re.compile(r"^\s*[-*•·+]+\)?\s*")
+_SYMBOL_CHARS = re.compile("[" + re.escape("".join(_SYMBOLS)) + "]")
+_DASH_PAUSE = re.compile(r"\s+-+\s+|\s*-{2,}\s*")
+_BRACKETS = re.compile(r"[()\[\]{}]")
+_SLASH_BETWEEN_WORDS = re.compile(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])")
+_APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
+_MARKS = re.compile(r"[\"'*•·_|\\^`/-]")
+
+
 def rule_symbols(line: str, _: Context) -> str:
     """Symbols read as words; brackets become pauses; quotes, bullets and stray marks go."""
-    line = re.sub(r"^\s*[-*•·+]+\)?\s*", "", line)
-    line = re.sub(r"\bv\.v\.?", "vân vân", line)
-    for symbol, spoken in _SYMBOLS.items():
-        if symbol in line:
-            line = line.replace(symbol, spoken)
-    line = re.sub(r"\s+-+\s+|\s*-{2,}\s*", ", ", line)
-    line = re.sub(r"[()\[\]{}]", ", ", line)
-    line = re.sub(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])", ", ", line)  # "xã/phường", "215 hộ/768 khẩu": a pause
-    line = re.sub(r"(?<=\w)'(?=\w)", "\x00", line)
-    line = re.sub(r"[\"'*•·_|\\^`/-]", " ", line).replace("\x00", "'")
-    return line
+    line = _BULLET.sub("", line)
+    if "v.v" in line:
+        line = re.sub(r"\bv\.v\.?", "vân vân", line)
+    if _SYMBOL_CHARS.search(line):
+        for symbol, spoken in _SYMBOLS.items():
+            if symbol in line:
+                line = line.replace(symbol, spoken)
+    if "-" in line:
+        line = _DASH_PAUSE.sub(", ", line)
+    line = _BRACKETS.sub(", ", line)
+    if "/" in line:
+        line = _SLASH_BETWEEN_WORDS.sub(", ", line)  # "xã/phường", "215 hộ/768 khẩu": a pause
+    if "'" in line:
+        line = _APOSTROPHE.sub("\x00", line)
+    return _MARKS.sub(" ", line).replace("\x00", "'")
 
 
 def rule_digits_left(line: str, _: Context) -> str:
@@ -174,13 +187,23 @@ def _digit_word(ch: str) -> str:
         return ""
 
 
+_SPACE_RUN = re.compile(r"\s+")
+_SPACE_BEFORE_PAUSE = re.compile(r"\s+([.,;:!?])")
+_DOUBLED_COMMAS = re.compile(r",(?:\s*,)+")
+_TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")
+_COMMA_BEFORE_MARK = re.compile(r",\s*([.;:!?])")
+_MARK_BEFORE_LETTER = re.compile(r"([.,;:!?])(?=[^\W\d_])")
+_LINE_ENDS = re.compile(r"^[\s,;:]+|[\s,]+$")
+
+
 def rule_tidy(line: str, _: Context) -> str:
     """Spacing and pause punctuation: one space, no space before . , ; : ! ?, no doubled commas."""
-    line = re.sub(r"\s+", " ", line)
-    line = re.sub(r"\s+([.,;:!?])", r"\1", line)
-    line = re.sub(r",(?:\s*,)+", ",", line)
-    line = re.sub(r"(?<!\.)\.\.(?!\.)", ".", line)
-    line = re.sub(r",\s*([.;:!?])", r"\1", line)
-    line = re.sub(r"([.,;:!?])(?=[^\W\d_])", r"\1 ", line)
-    line = re.sub(r"^[\s,;:]+|[\s,]+$", "", line)  # a bracket closing the line leaves no pause
+    line = _SPACE_RUN.sub(" ", line)
+    line = _SPACE_BEFORE_PAUSE.sub(r"\1", line)
+    line = _DOUBLED_COMMAS.sub(",", line)
+    if ".." in line:
+        line = _TWO_DOTS.sub(".", line)
+    line = _COMMA_BEFORE_MARK.sub(r"\1", line)
+    line = _MARK_BEFORE_LETTER.sub(r"\1 ", line)
+    line = _LINE_ENDS.sub("", line)  # a bracket closing the line leaves no pause
     return line.strip()
