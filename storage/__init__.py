@@ -152,5 +152,19 @@ def __getattr__(name: str) -> Any:
     return value
 
 
+    "TranslationMemoryEntry": "storage.models",
+    "UnitLanguages": "storage.models",
+    "TranslatorLanguage": "storage.models",
+    "set_unit_languages": "storage.translation",
+    "clear_unit_languages": "storage.translation",
+    "unit_languages": "storage.translation",
+    "broadcast_languages": "storage.translation",
+    "set_translator_languages": "storage.translation",
+    "translator_languages": "storage.translation",
+    "translators_for": "storage.translation",
+    "translators_by_language": "storage.translation",
+    "remember_translation": "storage.translation",
+    "memory_rows": "storage.translation",
+    "memory_sizes": "storage.translation",
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

@@ -312,3 +312,44 @@ class CitizenFeedback(SQLModel, table=True):
     message: str = ""
     handled: bool = False
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class TranslationMemoryEntry(SQLModel, table=True):
+    """An approved translation of one Vietnamese segment; the memory grows with every approved human translation."""
+
+    __tablename__ = "translation_memory"
+    __table_args__ = (UniqueConstraint("target_language", "source_hash"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_language: str = Field(default="vie", max_length=8)
+    target_language: str = Field(index=True, max_length=8)
+    source_text: str
+    target_text: str
+    source_key: str = Field(description="Normalized source with values as placeholders (nlp.segment_key).")
+    source_hash: str = Field(max_length=64, description="sha256 of source_key.")
+    target_template: str = Field(description="target_text with the source's values as numbered placeholders.")
+    origin: str = Field(default="human", max_length=32, description="human (approved in a run) or import.")
+    person_id: int | None = Field(default=None, foreign_key="person.id")
+    version_id: int | None = Field(default=None, foreign_key="bulletin_version.id")
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class UnitLanguages(SQLModel, table=True):
+    """The languages a unit broadcasts in, when set on it; units without a setting inherit their parent's."""
+
+    __tablename__ = "unit_languages"
+
+    unit_code: str = Field(foreign_key="admin_unit.code", primary_key=True, max_length=32)
+    languages: list[str] = Field(default_factory=lambda: ["vie"], sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class TranslatorLanguage(SQLModel, table=True):
+    """A language a translator works in, when set; otherwise the broadcast languages of their unit."""
+
+    __tablename__ = "translator_language"
+
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+    language: str = Field(primary_key=True, max_length=8)
