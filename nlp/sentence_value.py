@@ -54,6 +54,13 @@ CUE_FACTOR = 1.5
 WORD_VALUE = 0.05
 LEAD_BONUS = 2.0
 LEAD_DECAY = 0.5
+# Weight of a sentence's centrality (TextRank, capped at twice the average) and of its overlap with the title.
+CENTRALITY_WEIGHT = 0.5
+TITLE_WEIGHT = 1.0
+# A sentence with a phone number: whom to call (1.0: no more than other sentences).
+CONTACT_BONUS = 1.0
+BOILERPLATE_FACTOR = 0.1  # greetings, closings, citations of the order received
+LIST_ANNOUNCEMENT_FACTOR = 0.3  # "... các việc sau:" means nothing without the list
 # Numbered points ("Thứ nhất, ...", "Hai là, ...", "1. ...", "- ...") are what the authority asks of
 # citizens, the core of a bulletin: half of them carry a key fact, against a fifth of other sentences.
 ITEM_BONUS = 1.5
@@ -80,7 +87,7 @@ def option_value(text: str, places: Iterable[str] = ()) -> float:
     cues = cue_weight(text)
     value = fact_value + CUE_FACTOR * min(cues, 5.0) + WORD_VALUE * len(_WORD.findall(text))
     if text.rstrip().endswith(":"):  # an announcement of a list means nothing without the list
-        value *= 0.3
+        value *= LIST_ANNOUNCEMENT_FACTOR
     return value
 
 
@@ -97,10 +104,17 @@ def score_sentences(
         boilerplate = bool(BOILERPLATE.match(sentence.strip()))
         overlap = len(title_words & set(_words(sentence))) / max(len(title_words), 1)
         position = LEAD_BONUS / (1.0 + content_index) ** LEAD_DECAY
-        score = 1.0 + position + 0.5 * min(centrality[i] * len(sentences), 2.0) + overlap
+        score = (
+            1.0
+            + position
+            + CENTRALITY_WEIGHT * min(centrality[i] * len(sentences), 2.0)
+            + TITLE_WEIGHT * overlap
+        )
         if is_list_item(sentence):
             score *= ITEM_BONUS
-        scores.append(score * (0.1 if boilerplate else 1.0))
+        if any(e.label == PHONE for e in find_entities(sentence, places)):
+            score *= CONTACT_BONUS
+        scores.append(score * (BOILERPLATE_FACTOR if boilerplate else 1.0))
         # the lead is the first sentences with concrete facts, not a general opening statement
         content_index += not boilerplate and any(e.label != NUMBER for e in find_entities(sentence, places))
     return scores

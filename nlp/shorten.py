@@ -13,7 +13,7 @@ def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
     """Each sentence whole, then shorter readings: without framing lead clause, examples, purpose, later clauses."""
     options = []
     for sentence in sentences:
-        bases = [sentence, drop_acronym_glosses(sentence)]
+        bases = [sentence, drop_appositives(drop_acronym_glosses(sentence))]
         bases.append(drop_lead_clause(bases[-1]))
         bases += [drop_side_clauses(base) for base in bases]
         bases += [drop_side_clauses(base, _TAIL_CLAUSES) for base in bases]
@@ -217,6 +217,33 @@ def _starts_clause(text: str) -> bool:
     if text[0].isupper():  # a name or acronym: a subject, unless it is one more item of a list of names
         return has_verb or len(segment.split()) > 3 or segment == text
     return bool(tags) and tags[0].startswith(_SUBJECT_TAGS) and has_verb
+
+
+_NAME = r"(?:ông|bà|anh|chị|đồng chí)\s(?:[A-ZÀ-ỸĐ][\wÀ-ỹ]*\s?){1,4}"
+_TITLE = (
+    r"(?:Chủ tịch|Phó Chủ tịch|Trưởng|Phó|Bí thư|Cán bộ|Công chức|Chỉ huy trưởng|Giám đốc|Hiệu trưởng|"
+    r"Trạm trưởng|Chi hội trưởng|Tổ trưởng|Trưởng thôn|Trưởng bản|Trưởng ấp|Y sĩ|Bác sĩ)"
+)
+# Who a person is, said twice: a name after the role ("công chức địa chính xã, ông Lê Văn Hùng, số..."),
+# a name before the role ("bà Đinh Thị Hoa, Chủ tịch Hội Khuyến học xã"), age and current post.
+_APPOSITIVES = (
+    re.compile(rf"(?<=\w),\s{_NAME.rstrip('?')}?,(?=\s(?:số|điện thoại|ĐT|qua|tại|hoặc))"),
+    re.compile(rf"\b{_NAME}?,\s(?={_TITLE}\b)"),
+    re.compile(r",\s\d{2}\stuổi(?:,\s(?:hiện là|hiện đang là|nguyên là)[^,;.]*)?(?=[,;.]|\svà\b)"),
+)
+
+
+def drop_appositives(sentence: str) -> str:
+    """The sentence without the name, age and post said beside a role or a name already given.
+
+    "liên hệ công chức địa chính xã, ông Lê Văn Hùng, số điện thoại ..." -> "liên hệ công chức địa chính
+    xã, số điện thoại ..."; "ông Ma Văn Thuận, 46 tuổi, hiện là Chi hội trưởng..., và bà ..." -> "ông Ma
+    Văn Thuận và bà ...". Names that are the news themselves ("ứng cử là ông ...") stay.
+    """
+    shorter = _APPOSITIVES[0].sub(",", sentence)
+    for pattern in _APPOSITIVES[1:]:
+        shorter = pattern.sub("", shorter)
+    return re.sub(r"\s{2,}", " ", shorter).replace(" ,", ",")
 
 
 def drop_acronym_glosses(sentence: str) -> str:

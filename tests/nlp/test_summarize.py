@@ -13,7 +13,7 @@ from nlp.duration import speaking_rate
 from nlp.errors import EmptyText
 from nlp.sentence_value import is_list_item, score_sentences
 from nlp.sentences import split_sentences
-from nlp.shorten import drop_lead_clause, drop_side_clauses, sentence_options
+from nlp.shorten import drop_appositives, drop_lead_clause, drop_side_clauses, sentence_options
 from nlp.summary import Summary, summarize
 
 REPO = Path(__file__).resolve().parents[2]
@@ -97,6 +97,24 @@ def test_key_fact_matching_is_not_trivially_true() -> None:
         for fact in bulletin["key_facts"]
     ]
     assert sum(crossed) / len(crossed) < 0.02
+
+
+def test_training_bulletins_are_annotated_and_apart_from_the_evaluation_sets() -> None:
+    """bench/data/bulletins_train teaches the weights (bench/summary_weights.py); it must not leak."""
+    folders = {
+        name: sorted((REPO / "bench" / "data" / name).glob("*.json")) for name in ("bulletins_train", *APART)
+    }
+    train = [load(p) for p in folders["bulletins_train"]]
+    assert len(train) >= 12 and len({b["category"] for b in train}) >= 7
+    for bulletin in train:
+        assert 4 <= len(bulletin["key_facts"]) <= 6
+        assert all(key_fact_kept(fact, bulletin["body"]) for fact in bulletin["key_facts"]), bulletin["id"]
+    # the evaluation bulletins share a common phrase at most ("mang theo căn cước công dân"), not a bulletin
+    evaluation = [load(p) for name in APART for p in folders[name]]
+    for bulletin in train:
+        for other in evaluation:
+            shared = [fact for fact in bulletin["key_facts"] if key_fact_kept(fact, other["body"])]
+            assert len(shared) <= 1, (bulletin["id"], other["id"], shared)
 
 
 @pytest.mark.parametrize("voice", VOICES)
@@ -233,6 +251,32 @@ def test_script_never_says_how_long_without_what_for() -> None:
         summary = summarize(text, target_seconds=target)
         said = [s for s in summary.sentences if "10 phút mỗi tuần" in s]
         assert all("để diệt lăng quăng" in s for s in said), summary.sentences
+
+
+@pytest.mark.parametrize(
+    ("sentence", "shortened"),
+    [
+        (
+            "Mọi thắc mắc, xin liên hệ công chức địa chính xã, ông Lê Văn Hùng, số điện thoại 0912 437 862.",
+            "Mọi thắc mắc, xin liên hệ công chức địa chính xã, số điện thoại 0912 437 862.",
+        ),
+        (
+            "Mọi thông tin, xin liên hệ bà Đinh Thị Hoa, Chủ tịch Hội Khuyến học xã, số điện thoại 0935 612 487.",
+            "Mọi thông tin, xin liên hệ Chủ tịch Hội Khuyến học xã, số điện thoại 0935 612 487.",
+        ),
+        (
+            "Người ứng cử là ông Ma Văn Thuận, 46 tuổi, hiện là Chi hội trưởng Chi hội Nông dân thôn, và bà "
+            "Hoàng Thị Lan, 39 tuổi, hiện là Chi hội trưởng Chi hội Phụ nữ thôn.",
+            "Người ứng cử là ông Ma Văn Thuận, và bà Hoàng Thị Lan.",
+        ),
+        (  # the name is the news: it stays
+            "Ông Nguyễn Văn An được bầu làm trưởng thôn nhiệm kỳ 2026-2030.",
+            "Ông Nguyễn Văn An được bầu làm trưởng thôn nhiệm kỳ 2026-2030.",
+        ),
+    ],
+)
+def test_a_name_age_or_post_said_twice_can_go(sentence: str, shortened: str) -> None:
+    assert drop_appositives(sentence) == shortened
 
 
 def test_no_script_sentence_is_left_unfinished(summaries: list[tuple[dict, Summary]]) -> None:
