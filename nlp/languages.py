@@ -150,14 +150,22 @@ class LanguagePath:
 
 
 def language_path(
-    language: Language, *, model: str | None, voice: str | None, translators: int, memory_segments: int = 0
+    language: Language,
+    *,
+    model: str | None,
+    voice: str | None,
+    translators: int,
+    memory_segments: int = 0,
+    glossary_terms: int = 0,
 ) -> LanguagePath:
     """The path a bulletin in ``language`` takes given a translation model, a voice and translators."""
     if language.code == SOURCE_LANGUAGE:
         text = "nguồn tiếng Việt, không cần dịch / Vietnamese source, no translation"
         has_text = True
     else:
-        steps = [f"bộ nhớ dịch / memory ({memory_segments})", "thuật ngữ / glossary"]
+        steps = [f"bộ nhớ dịch / memory ({memory_segments})"]
+        if glossary_terms:
+            steps.append(f"thuật ngữ / glossary ({glossary_terms})")
         if model:
             steps.append(f"máy dịch / model {model}")
         if translators:

@@ -22,6 +22,7 @@ _COMMAND_MODULES = (
     "bantin.cli.core",
     "bantin.cli.fleet",
     "bantin.cli.people",
+    "bantin.cli.translation",
 )
 
 for _name in _COMMAND_MODULES:

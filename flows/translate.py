@@ -1,0 +1,400 @@
+"""The translation stage: translate a version's script per language, wait for a translator where needed.
+
+``translate_version`` (plain) and ``translate_version_task`` (Prefect) translate the Vietnamese radio
+script of a version segment by segment (memory, glossary, model) and say where each came from.
+``wait_for_translator`` runs inside a flow: it publishes the segments that need a person (with glossary
+hits and the model's rejected suggestion) as a markdown artifact and pauses for a typed
+``TranslatorInput``; each answer is validated (``apply_translator_input``) and, once it passes, stored
+in the translation memory as an approved human translation. A refused answer leaves the run waiting
+with the reasons on the next form. ``translate_bulletin`` is a flow that does both for one language.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.exceptions import FlowPauseTimeout
+from prefect.flow_runs import pause_flow_run
+from prefect.input import RunInput
+from pydantic import BaseModel, Field, create_model
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+import nlp
+import storage
+from flows import stages
+from flows.settings import PipelineSettings
+from nlp.translate import NEEDS_TRANSLATOR, TRANSLATOR, Segment, Translation
+from storage import RenditionKind, StorageError
+
+_NUMBERED = re.compile(r"^\s*\[?\d+[\].):]\s*")
+
+
+class TranslationOptions(BaseSettings):
+    """Where translation resources live and how strict the memory is (prefix ``BANTIN_``, read at entry points)."""
+
+    model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")
+
+    translation_models_dir: Path | None = Field(
+        None, description="Local translation models, one directory per model (NLLB, M2M100 or Marian)."
+    )
+    glossary_dir: Path | None = Field(None, description="Glossaries as <code>.tsv; empty means bantin's own.")
+    fuzzy_threshold: float = Field(
+        0.9, ge=0.5, le=1.0, description="Lowest fuzzy memory score used unreviewed."
+    )
+    translator_timeout_seconds: int = Field(7 * 24 * 3600, ge=1, description="Longest wait for a translator.")
+    translator_poll_seconds: float = Field(2.0, gt=0, description="How often a waiting run checks for input.")
+
+
+# --- resources -----------------------------------------------------------------------------------
+
+
+def load_memory(session, language: str) -> nlp.TranslationMemory:  # type: ignore[no-untyped-def]
+    """The stored memory of ``language`` as an index for lookups."""
+    from nlp.translation_memory import MemoryEntry
+
+    rows = storage.memory_rows(session, language)
+    return nlp.TranslationMemory(language, [MemoryEntry(key, tpl, i, origin) for i, key, tpl, origin in rows])
+
+
+def model_backend(language: str, options: TranslationOptions):  # type: ignore[no-untyped-def]
+    """The neural translator configured for ``language``, or None."""
+    info = nlp.model_for(language, options.translation_models_dir)
+    return nlp.NeuralTranslator(info) if info else None
+
+
+def version_script(session, version_id: int) -> str:  # type: ignore[no-untyped-def]
+    """The Vietnamese radio script of a version (its body until the script is made)."""
+    for rendition in storage.renditions(session, version_id):
+        if rendition.language == "vie" and rendition.kind == RenditionKind.script and rendition.text.strip():
+            return rendition.text
+    return storage.get_version(session, version_id).body
+
+
+def translate_script(session, text: str, language: str, options: TranslationOptions) -> Translation:  # type: ignore[no-untyped-def]
+    """Translate a Vietnamese script with the stored memory, the language's glossary and its model."""
+    lang = nlp.target_language(language)
+    return nlp.translate_text(
+        text,
+        lang,
+        memory=load_memory(session, lang.code),
+        glossary=nlp.load_glossary(lang.code, options.glossary_dir),
+        model=model_backend(lang.code, options),
+        threshold=options.fuzzy_threshold,
+    )
+
+
+def translate_version(
+    settings: PipelineSettings, version_id: int, language: str, options: TranslationOptions
+) -> Translation:
+    """A version's script translated into ``language``, with each segment's origin."""
+    with stages.open_session(settings) as session:
+        return translate_script(session, version_script(session, version_id), language, options)
+
+
+@task(name="translate-version", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def translate_version_task(
+    settings: PipelineSettings, version_id: int, language: str, options: TranslationOptions
+) -> dict:
+    """Prefect task: translate a version's script and report per segment where it came from."""
+    result = translate_version(settings, version_id, language, options)
+    get_run_logger().info(
+        "v%s %s: %s",
+        version_id,
+        result.language,
+        ", ".join(f"{s.index + 1}: {s.label}" for s in result.segments),
+    )
+    return result.to_dict()
+
+
+def translation_from_dict(data: dict) -> Translation:
+    """A Translation back from ``to_dict`` (task results travel as plain data)."""
+    keep = {"index", "source", "target", "origin", "score", "reasons", "glossary", "suggestion"}
+    segments = tuple(
+        Segment(
+            **{k: v for k, v in s.items() if k in keep}
+            | {"reasons": tuple(tuple(r) for r in s["reasons"]), "glossary": tuple(s["glossary"])}
+        )
+        for s in data["segments"]
+    )
+    return Translation(data["language"], segments, data.get("model"))
+
+
+def language_paths(settings: PipelineSettings, options: TranslationOptions) -> list[nlp.LanguagePath]:
+    """Per registered language: its model, voice and translators today, and the path a bulletin takes."""
+    from tts.registry import list_voices
+
+    voices: dict[str, str] = {}
+    for voice in list_voices(settings.tts_models_dir):
+        if voice.available:
+            voices.setdefault(voice.language, voice.name)
+    models = {}
+    for model in nlp.list_models(options.translation_models_dir):
+        for code in model.languages if model.available else ():
+            models.setdefault(code, f"{model.name} ({model.format}, {model.licence or 'licence?'})")
+    with stages.open_session(settings) as session:
+        translators = storage.translators_by_language(session)
+        sizes = storage.memory_sizes(session)
+    return [
+        nlp.language_path(
+            lang,
+            model=models.get(lang.code),
+            voice=voices.get(lang.code),
+            translators=len(translators.get(lang.code, [])),
+            memory_segments=sizes.get(lang.code, 0),
+            glossary_terms=len(nlp.load_glossary(lang.code, options.glossary_dir)),
+        )
+        for lang in nlp.list_languages()
+    ]
+
+
+# --- the translator ------------------------------------------------------------------------------
+
+
+def translator_form(labels: list[str]) -> type[RunInput]:
+    """The typed input a translator fills in: who they are (a choice) and one line per waiting segment."""
+    who: Any = Literal[tuple(labels)] if labels else str  # type: ignore[valid-type]
+    return create_model(  # type: ignore[call-overload, no-any-return]
+        "TranslatorInput",
+        __base__=RunInput,
+        __doc__="Bản dịch của người dịch / The translator's translation.",
+        translator=(
+            who,
+            Field(
+                title="Người dịch / Translator",
+                description="Người dịch của địa bàn / A translator for the target units.",
+            ),
+        ),
+        translation=(
+            str,
+            Field(
+                title="Bản dịch / Translation",
+                description="Mỗi câu cần dịch một dòng, theo thứ tự trong phiếu / One line per segment, in the sheet's order.",
+            ),
+        ),
+    )
+
+
+def translator_label(person) -> str:  # type: ignore[no-untyped-def]
+    """How a translator is shown in the form: ``Name — unit (#id)``."""
+    return f"{person.name} — {person.office or person.unit_code} (#{person.id})"
+
+
+def translator_sheet(translation: Translation, *, version_id: int, notice: str = "") -> str:
+    """Markdown for the translator: every segment, those waiting numbered, with glossary hits and reasons."""
+    lang = nlp.get_language(translation.language)
+    out = [f"# Cần người dịch / Translation needed: {lang.label()} — phiên bản / version {version_id}", ""]
+    if notice:
+        out += [f"**⚠ {notice}**", ""]
+    out += [
+        "Nhập mỗi câu được đánh số trên một dòng, theo thứ tự / Type one line per numbered segment, in order.",
+        "",
+        "| # | Tiếng Việt / Vietnamese | Bản dịch / Translation | Nguồn / From |",
+        "|---|---|---|---|",
+    ]
+    waiting = 0
+    for s in translation.segments:
+        number = ""
+        if s.target is None:
+            waiting += 1
+            number = str(waiting)
+        out.append(f"| {number} | {_cell(s.source)} | {_cell(s.target or '')} | {s.label} |")
+    out += ["", "## Thuật ngữ và lý do / Glossary and reasons", ""]
+    for waiting, s in enumerate(translation.needed, start=1):
+        out.append(f"**{waiting}.** {_cell(s.source)}")
+        for hit in s.glossary:
+            target = hit.get("target") or "cần người dịch chọn / a translator must choose"
+            out.append(f"- thuật ngữ / glossary: {hit['source']} → {target}")
+        for en, vi in s.reasons:
+            out.append(f"- {vi} / {en}")
+        if s.suggestion:
+            out.append(f"- gợi ý bị từ chối / rejected suggestion: {_cell(s.suggestion)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;").replace("\n", " ")
+
+
+def _lines(text: str) -> list[str]:
+    return [_NUMBERED.sub("", line).strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def apply_translator_input(
+    settings: PipelineSettings,
+    version_id: int,
+    translation: Translation,
+    *,
+    text: str,
+    translator: str | int,
+    glossary_dir: Path | None = None,
+) -> Translation:
+    """Validate a translator's lines for the waiting segments; store them in the memory; the completed translation.
+
+    Any problem raises nlp.TranslationRejected (or a storage error) naming every line and reason; nothing
+    is stored then.
+    """
+    from nlp.translation_check import TranslationRejected, check_translation
+
+    lang = nlp.target_language(translation.language)
+    glossary = nlp.load_glossary(lang.code, glossary_dir)
+    needed = translation.needed
+    lines = _lines(text)
+    if not lines:
+        raise TranslationRejected("The translation is empty.", "Bản dịch trống.")
+    if len(lines) != len(needed):
+        raise TranslationRejected(
+            f"{len(needed)} segments wait for a translation, the answer has {len(lines)} lines: one line each.",
+            f"Có {len(needed)} câu cần dịch nhưng bản dịch có {len(lines)} dòng: mỗi câu một dòng.",
+        )
+    problems = [
+        (n, p) for n, (s, line) in enumerate(zip(needed, lines, strict=True), 1)
+        for p in check_translation(s.source, line, lang, glossary=glossary)
+    ]  # fmt: skip
+    if problems:
+        raise TranslationRejected(
+            "The translation cannot be used: " + "; ".join(f"line {n}: {p.en}" for n, p in problems) + ".",
+            "Bản dịch chưa dùng được: " + "; ".join(f"dòng {n}: {p.vi}" for n, p in problems) + ".",
+        )
+    with stages.open_session(settings) as session:
+        person = storage.get_person(session, translator)
+        answers = dict(zip((s.index for s in needed), lines, strict=True))
+        for s in needed:
+            entry = nlp.memory_entry(s.source, answers[s.index])
+            storage.remember_translation(
+                session,
+                target_language=lang.code,
+                source_text=s.source,
+                target_text=answers[s.index],
+                source_key=entry.key,
+                target_template=entry.target_template,
+                origin="human",
+                person_id=person.id,
+                version_id=version_id,
+            )
+    segments = tuple(
+        Segment(s.index, s.source, answers[s.index], TRANSLATOR, glossary=s.glossary)
+        if s.index in answers
+        else s
+        for s in translation.segments
+    )
+    return Translation(translation.language, segments, translation.model)
+
+
+def save_translation(settings: PipelineSettings, version_id: int, translation: Translation) -> int:
+    """Store a complete translation as the version's script rendition in that language; its id."""
+    if not translation.complete:
+        raise ValueError("a translation with segments still waiting for a translator cannot be stored")
+    details = {
+        "segments": [{"index": s.index, "origin": s.origin, "score": s.score} for s in translation.segments]
+    }
+    with stages.open_session(settings) as session:
+        rendition = storage.save_rendition(
+            session=session,
+            version_id=version_id,
+            language=translation.language,
+            kind=RenditionKind.script,
+            text=translation.text,
+            engine=translation.model or "",
+            details=details,
+        )
+        return int(rendition.id)
+
+
+def wait_for_translator(
+    settings: PipelineSettings, version_id: int, translation: Translation, options: TranslationOptions
+) -> Translation:
+    """Inside a flow: pause until a translator's answer for the waiting segments validates; the completed translation."""
+    from prefect.artifacts import create_markdown_artifact
+
+    logger = get_run_logger()
+    with stages.open_session(settings) as session:
+        targets = storage.production_job(session, version_id).targets
+        people = storage.translators_for(session, list(targets), translation.language)
+        labels = [translator_label(p) for p in people]
+    if not labels:
+        logger.warning("no translator for %s in %s: bantin people add NAME --unit CODE --role translator",
+                       translation.language, ", ".join(targets))  # fmt: skip
+    notice, attempt = "", 0
+    while not translation.complete:
+        sheet = translator_sheet(translation, version_id=version_id, notice=notice)
+        if attempt == 0:
+            create_markdown_artifact(
+                markdown=sheet, key=f"translation-v{version_id}-{translation.language}",
+                description="Phiếu dịch / Translation sheet",
+            )  # fmt: skip
+        form = translator_form(labels).with_initial_data(description=sheet)
+        try:
+            answer = pause_flow_run(
+                wait_for_input=form,
+                key=f"translate-v{version_id}-{translation.language}-{attempt}",
+                timeout=options.translator_timeout_seconds,
+                poll_interval=options.translator_poll_seconds,
+            )
+        except FlowPauseTimeout:
+            raise
+        attempt += 1
+        try:
+            translation = apply_translator_input(
+                settings, version_id, translation, text=answer.translation,
+                translator=_person_ref(answer.translator), glossary_dir=options.glossary_dir,
+            )  # fmt: skip
+        except (nlp.TextError, StorageError) as refused:
+            notice = f"{refused.message_vi} / {refused.message_en}"
+            logger.warning("Translation refused / Bản dịch bị từ chối: %s", notice)
+    return translation
+
+
+def _person_ref(label: str) -> str:
+    match = re.search(r"\(#(\d+)\)\s*$", label)
+    return match.group(1) if match else label
+
+
+class TranslateRequest(BaseModel):
+    """Which version to translate into which language (the run's form)."""
+
+    version_id: int = Field(
+        ge=1, title="Phiên bản / Version", description="Mã phiên bản bản tin / Bulletin version id."
+    )
+    language: str = Field(
+        title="Ngôn ngữ / Language", description="Mã ISO 639-3, ví dụ khm / ISO 639-3 code, e.g. khm."
+    )
+
+
+@flow(name="translate-bulletin", log_prints=True)
+def translate_bulletin(
+    request: TranslateRequest,
+    settings: PipelineSettings | None = None,
+    options: TranslationOptions | None = None,
+) -> dict:
+    """Translate one version into one language, wait for a translator where needed, store the rendition."""
+    settings = settings or PipelineSettings()
+    options = options or TranslationOptions()
+    translation = translation_from_dict(
+        translate_version_task(settings, request.version_id, request.language, options)
+    )
+    if not translation.complete:
+        translation = wait_for_translator(settings, request.version_id, translation, options)
+    rendition_id = save_translation(settings, request.version_id, translation)
+    return translation.to_dict() | {"rendition_id": rendition_id}
+
+
+__all__ = [
+    "NEEDS_TRANSLATOR",
+    "TranslateRequest",
+    "TranslationOptions",
+    "apply_translator_input",
+    "language_paths",
+    "save_translation",
+    "translate_bulletin",
+    "translate_script",
+    "translate_version",
+    "translate_version_task",
+    "translator_form",
+    "translator_sheet",
+    "wait_for_translator",
+]
