@@ -128,6 +128,19 @@ _API: dict[str, str] = {
     "UnknownReviewAudio": "storage.links",
     "ReachRow": "storage.reports",
     "reach": "storage.reports",
+    "ReportPeriod": "storage.metrics",
+    "InvalidPeriod": "storage.metrics",
+    "Counts": "storage.metrics",
+    "MetricRow": "storage.metrics",
+    "Headline": "storage.metrics",
+    "Metrics": "storage.metrics",
+    "reach_metrics": "storage.metrics",
+    "annual_period": "storage.metrics",
+    "monthly_period": "storage.metrics",
+    "day_period": "storage.metrics",
+    "all_time": "storage.metrics",
+    "last_ended_year": "storage.metrics",
+    "check_period": "storage.metrics",
     "ProductionJob": "storage.production",
     "ReviewMaterial": "storage.production",
     "RenditionView": "storage.production",
@@ -139,19 +152,6 @@ _API: dict[str, str] = {
     "review_material": "storage.production",
     "review_deadline": "storage.production",
     "as_utc": "storage.production",
-}
-
-__all__ = sorted(_API)
-
-
-def __getattr__(name: str) -> Any:
-    if name not in _API:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(import_module(_API[name]), name)
-    globals()[name] = value
-    return value
-
-
     "TranslationMemoryEntry": "storage.models",
     "UnitLanguages": "storage.models",
     "TranslatorLanguage": "storage.models",
@@ -166,5 +166,18 @@ def __getattr__(name: str) -> Any:
     "remember_translation": "storage.translation",
     "memory_rows": "storage.translation",
     "memory_sizes": "storage.translation",
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(_API[name]), name)
+    globals()[name] = value
+    return value
+
+
 def __dir__() -> list[str]:
     return sorted(set(globals()) | set(__all__))

@@ -1,24 +1,14 @@
-"""Reach of bulletins: scheduled, delivered and played, per bulletin, language and unit level."""
+"""Reach of bulletins: scheduled, delivered and played, per bulletin, language and unit level (from SQL)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
-from storage.models import (
-    AdminUnit,
-    Bulletin,
-    Device,
-    PlaybackConfirmation,
-    PlaybackStatus,
-    PlaylistItem,
-)
-from storage.units import ancestor_codes
-
-_SUCCESS = (PlaybackStatus.played, PlaybackStatus.displayed)
+from storage.metrics import DEFAULT_TIMEZONE, MetricRow, ReportPeriod, reach_metrics
 
 
 @dataclass(frozen=True)
@@ -41,52 +31,37 @@ class ReachRow:
         return {**asdict(self), "delivery_rate": round(self.delivery_rate, 4)}
 
 
+def _row(group: str, key: str, label: str, row: MetricRow) -> ReachRow:
+    c = row.counts
+    return ReachRow(group, key, label, c.targeted, c.delivered, c.played, c.failed)
+
+
 def reach(
-    *, session: Session, since: datetime | None = None, until: datetime | None = None
+    *,
+    session: Session,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    timezone: str = DEFAULT_TIMEZONE,
 ) -> dict[str, list[ReachRow]]:
-    """Reach grouped by bulletin, language, unit level and unit, over items scheduled in [since, until)."""
-    query = (
-        select(PlaylistItem, Device, Bulletin)
-        .join(Device, Device.id == PlaylistItem.device_id)
-        .join(Bulletin, Bulletin.id == PlaylistItem.bulletin_id)
-    )
-    if since is not None:
-        query = query.where(PlaylistItem.starts_at >= since)
-    if until is not None:
-        query = query.where(PlaylistItem.starts_at < until)
-    rows = session.exec(query).all()
-    item_ids = [item.id for item, _, _ in rows]
-    outcome: dict[int, set[PlaybackStatus]] = defaultdict(set)
-    for item_id, status in session.exec(
-        select(PlaybackConfirmation.playlist_item_id, PlaybackConfirmation.status).where(
-            col(PlaybackConfirmation.playlist_item_id).in_(item_ids)
-        )
-    ).all():
-        outcome[item_id].add(status)
-    units = {u.code: u for u in session.exec(select(AdminUnit)).all()}
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    labels: dict[tuple[str, str], str] = {}
-    chains: dict[str, list[str]] = {}
-    for item, device, bulletin in rows:
-        if device.unit_code not in chains:
-            chains[device.unit_code] = ancestor_codes(session, device.unit_code)
-        played = bool(outcome[item.id] & set(_SUCCESS))
-        failed = not played and PlaybackStatus.failed in outcome[item.id]
-        keys = [("bulletin", str(bulletin.id), bulletin.title), ("language", item.language, item.language)]
-        for code in chains[device.unit_code]:
-            unit = units[code]
-            keys.append(("level", unit.level.value, unit.level.value))
-            keys.append(("unit", code, unit.name))
-        for group, key, label in dict.fromkeys(keys):
-            bucket = counts[(group, key)]
-            labels[(group, key)] = label
-            bucket[0] += 1
-            bucket[1] += item.delivered_at is not None
-            bucket[2] += played
-            bucket[3] += failed
-    grouped: dict[str, list[ReachRow]] = defaultdict(list)
-    for (group, key), (scheduled, delivered, played, failed) in sorted(counts.items()):
-        grouped[group].append(
-            ReachRow(group, key, labels[(group, key)], scheduled, delivered, played, failed)
-        )
-    return dict(grouped)
+    """Reach grouped by bulletin, language, unit level and unit over the local days [since, until)."""
+    tz = ZoneInfo(timezone)
+    first = since.astimezone(tz).date() if since else None
+    last = (until - timedelta(microseconds=1)).astimezone(tz).date() if until else None
+    period = ReportPeriod("range" if first else "all", first, last, timezone)
+    metrics = reach_metrics(session=session, period=period, now=until)
+    levels: dict[str, list[int]] = {}
+    for row in metrics.by_unit:
+        bucket = levels.setdefault(str(row.key["level"]), [0, 0, 0, 0])
+        for i, value in enumerate(
+            (row.counts.targeted, row.counts.delivered, row.counts.played, row.counts.failed)
+        ):
+            bucket[i] += value
+    grouped = {
+        "bulletin": [
+            _row("bulletin", str(r.key["bulletin_id"]), r.key["title"], r) for r in metrics.by_bulletin
+        ],
+        "language": [_row("language", r.key["language"], r.key["language"], r) for r in metrics.by_language],
+        "level": [ReachRow("level", level, level, *counts) for level, counts in sorted(levels.items())],
+        "unit": [_row("unit", r.key["unit_code"], r.key["unit_name"], r) for r in metrics.by_unit],
+    }
+    return {group: rows for group, rows in grouped.items() if rows}
