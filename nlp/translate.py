@@ -19,7 +19,7 @@ from nlp.glossary import Glossary, GlossaryHit
 from nlp.languages import Language
 from nlp.placeholders import mask
 from nlp.translation_check import Problem, check_translation
-from nlp.translation_memory import DEFAULT_FUZZY_THRESHOLD, TranslationMemory
+from nlp.translation_memory import DEFAULT_FUZZY_THRESHOLD, TranslationMemory, segment_key
 
 MEMORY, FUZZY, GLOSSARY, MODEL, KEPT, TRANSLATOR, NEEDS_TRANSLATOR = (
     "memory",
@@ -39,6 +39,10 @@ ORIGIN_LABELS = {
     TRANSLATOR: "người dịch / translator",
     NEEDS_TRANSLATOR: "cần người dịch / needs translator",
 }
+_WORDS = re.compile(r"\w+", re.UNICODE)
+_NAME = re.compile(r"(?<!^)(?<![.!?]\s)\b[A-ZÀ-ỸĐ]\w*", re.UNICODE)
+# Words whose presence or absence reverses or changes an instruction: never reused from a near match.
+_NEGATIONS = frozenset(["không", "chưa", "chớ", "đừng", "cấm", "chẳng", "nghiêm", "tuyệt", "mọi", "tất"])
 _MODEL_TOKEN = "ZZ{}"  # placeholders the model sees: upper-case Latin, no digits for it to rewrite
 
 
@@ -123,11 +127,25 @@ def _from_memory(index: int, source: str, language: Language, memory: Translatio
     found = memory.lookup(source, threshold=threshold)
     if found is None:
         return None, []
+    if not found.exact:
+        risky = fuzzy_risk(source, found.entry.key)
+        if risky:
+            return None, [(f"memory match {found.score:.0%} differs in: {', '.join(risky)}",
+                           f"bản dịch gần đúng {found.score:.0%} khác ở: {', '.join(risky)}")]  # fmt: skip
     problems = check_translation(source, found.translation, language, glossary=glossary)
     if problems:
         return None, _problems(problems, "memory match", "bản dịch trong bộ nhớ")
     origin = MEMORY if found.exact else FUZZY
     return Segment(index, source, found.translation, origin, score=round(found.score, 3)), []
+
+
+def fuzzy_risk(source: str, matched_key: str) -> list[str]:
+    """Words that make a near match unsafe to reuse: a name of the segment or a negation that differs."""
+    words = set(_WORDS.findall(segment_key(source)))
+    matched = set(_WORDS.findall(matched_key))
+    names = {w.lower() for w in _NAME.findall(source)}
+    changed = words ^ matched
+    return sorted(w for w in changed if w in names or w in _NEGATIONS)
 
 
 def segment_route(
