@@ -240,7 +240,11 @@ def _item_sha256(item: PlaylistItem, rendition: Rendition) -> str | None:
 def _current_items(
     session: Session, device: Device, now: datetime
 ) -> list[tuple[PlaylistItem, Rendition, Bulletin]]:
-    """A device's items whose window has not ended and that it has not yet played or shown."""
+    """A device's items whose window has not ended and that it has not yet played or shown.
+
+    Only the newest distributed version of each bulletin counts: a corrected bulletin replaces the
+    text and audio of the earlier one on every device that has both.
+    """
     query = (
         select(PlaylistItem, Rendition, Bulletin)
         .join(Rendition, Rendition.id == PlaylistItem.rendition_id)
@@ -256,7 +260,14 @@ def _current_items(
             )
         ).all()
     )
-    return [(item, rendition, bulletin) for item, rendition, bulletin in rows if item.id not in played]
+    newest: dict[int, int] = {}  # a newer approved version of a bulletin supersedes the older ones
+    for item, _, _ in rows:
+        newest[item.bulletin_id] = max(newest.get(item.bulletin_id, 0), item.version_id)
+    return [
+        (item, rendition, bulletin)
+        for item, rendition, bulletin in rows
+        if item.id not in played and item.version_id == newest[item.bulletin_id]
+    ]
 
 
 def device_playlist(

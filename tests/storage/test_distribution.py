@@ -213,3 +213,35 @@ def test_device_audio_allowed_only_for_its_current_items(seeded):
         )
         storage.record_confirmations(session=session, device=own, events=[event], now=item.starts_at)
         assert not storage.device_audio_allowed(session=session, device=own, sha256=sha(AUDIO))  # played
+
+
+def test_a_corrected_version_replaces_the_earlier_one_on_devices(seeded):
+    first = under_review(seeded)
+    approve(seeded, first)
+    distribute(seeded, first)
+    with storage.session_scope(seeded) as session:
+        second = storage.derive_version(
+            session, first, actor="biên tập viên", reason="sửa giờ", drop_audio_language="vie"
+        ).id
+        storage.save_rendition(
+            session=session,
+            version_id=second,
+            language="vie",
+            kind=RenditionKind.audio,
+            audio_key=f"audio/{sha(OTHER_AUDIO)}.mp3",
+            duration_s=31.0,
+            details={"sha256": sha(OTHER_AUDIO)},
+        )
+        storage.claim_review(session, version_id=second, flow_run_id="run-2")
+    approve(seeded, second)
+
+    distribute(seeded, second)
+
+    with storage.session_scope(seeded) as session:
+        cluster, board = storage.get_device(session, "LOA-V1"), storage.get_device(session, "BANG-1")
+        [spoken] = storage.device_playlist(session=session, device=cluster)
+        [shown] = storage.device_playlist(session=session, device=board)
+        assert spoken.sha256 == sha(OTHER_AUDIO)  # the corrected reading, not both
+        assert not storage.device_audio_allowed(session=session, device=cluster, sha256=sha(AUDIO))
+        items = session.exec(select(storage.PlaylistItem).where(storage.PlaylistItem.device_id == board.id))
+        assert shown.item_id == max(i.id for i in items)  # the board shows the corrected version's item

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import math
 import wave
 from datetime import UTC, datetime
@@ -21,6 +22,9 @@ NOW = datetime(2026, 12, 2, 1, 0, tzinfo=UTC)
 @pytest.fixture
 def units(engine):  # type: ignore[no-untyped-def]
     return seed_units(engine)
+
+
+OLD_SHA = "a" * 64  # audio scheduled before approved content was referenced by hash
 
 
 def wav_tone(seconds: float = 2.0, freq_hz: float = 330.0, rate: int = 16_000) -> bytes:
@@ -234,6 +238,7 @@ def test_recording_a_review_the_old_way_closes_the_request(units) -> None:  # ty
 def test_migration_0002_upgrades_a_database_with_data(db_url: str) -> None:
     """A database made before people and audit existed keeps its reviews and playlist items."""
     from alembic import command
+    from alembic.script import ScriptDirectory
     from sqlalchemy import text
 
     from storage.db import alembic_config
@@ -267,11 +272,37 @@ def test_migration_0002_upgrades_a_database_with_data(db_url: str) -> None:
                     "VALUES (1, 1, 'Ai đó', 'approve', '', '2026-01-01 00:00:00')"
                 )
             )
+            connection.execute(
+                text(
+                    "INSERT INTO rendition (id, version_id, language, kind, text, audio_key, engine, voice, "
+                    "details, created_at) VALUES (1, 1, 'vie', 'audio', '', :key, '', '', :details, "
+                    "'2026-01-01 00:00:00')"
+                ),
+                {"key": f"audio/{OLD_SHA}.mp3", "details": json.dumps({"sha256": OLD_SHA})},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO device (id, kind, unit_code, name, languages, token_hash, simulated, created_at) "
+                    "VALUES ('LOA-CU', 'speaker_cluster', '44', '', '[\"vie\"]', '', false, '2026-01-01 00:00:00')"
+                )
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO playlist_item (id, device_id, bulletin_id, version_id, rendition_id, language, "
+                    "priority, broadcast_date, window_name, starts_at, ends_at, created_at) VALUES (1, 'LOA-CU', "
+                    "1, 1, 1, 'vie', 'normal', '2026-01-02', 'sang', '2026-01-02 06:00:00', "
+                    "'2026-01-02 06:30:00', '2026-01-01 00:00:00')"
+                )
+            )
         storage.upgrade_database(db_url)
-        assert storage.current_revision(db_url) == "0002"
+        assert (
+            storage.current_revision(db_url)
+            == ScriptDirectory.from_config(alembic_config(db_url)).get_current_head()
+        )
         with storage.session_scope(engine) as session:
             review = session.get(storage.Review, 1)
             assert review.reviewer == "Ai đó" and review.person_id is None and review.content_digest == ""
+            assert session.get(storage.PlaylistItem, 1).audio_sha256 == OLD_SHA  # old items keep playing
             storage.set_status(session=session, bulletin_id=1, status=BulletinStatus.expired)
         with storage.session_scope(engine) as session:
             assert storage.get_bulletin(session, 1).status == BulletinStatus.expired

@@ -101,6 +101,32 @@ def upgrade() -> None:
                 "audio_sha256", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False, server_default=""
             )
         )
+    _backfill_audio_sha256()
+
+
+def _backfill_audio_sha256() -> None:
+    """Items scheduled before this revision name the audio their rendition held (those versions are frozen)."""
+    rendition = sa.table(
+        "rendition",
+        sa.column("id", sa.Integer),
+        sa.column("kind", sa.String),
+        sa.column("audio_key", sa.String),
+        sa.column("details", sa.JSON),
+    )
+    item = sa.table(
+        "playlist_item", sa.column("rendition_id", sa.Integer), sa.column("audio_sha256", sa.String)
+    )
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.select(rendition.c.id, rendition.c.audio_key, rendition.c.details).where(
+            sa.cast(rendition.c.kind, sa.String) == "audio",
+            rendition.c.id.in_(sa.select(item.c.rendition_id)),
+        )
+    ).all()
+    for rendition_id, audio_key, details in rows:
+        sha = (details or {}).get("sha256") or (audio_key or "").rsplit("/", 1)[-1].removesuffix(".mp3")
+        if len(sha) == 64:
+            bind.execute(item.update().where(item.c.rendition_id == rendition_id).values(audio_sha256=sha))
 
 
 def downgrade() -> None:
