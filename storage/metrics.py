@@ -397,37 +397,54 @@ def _plain(value):  # type: ignore[no-untyped-def]
 
 
 def reach_metrics(
-    *, session: Session, period: ReportPeriod, unit_code: str | None = None, now: datetime | None = None
+    *,
+    session: Session,
+    period: ReportPeriod,
+    unit_code: str | None = None,
+    now: datetime | None = None,
+    detail: bool | None = None,
 ) -> Metrics:
-    """All reach tables for ``period`` under ``unit_code`` (everything when None), computed in SQL."""
+    """All reach tables for ``period`` under ``unit_code`` (everything when None), computed in SQL.
+
+    ``detail`` (bulletin x language x unit rows) defaults to on for a day or a month, off for longer
+    periods, where it has as many rows as bulletins times villages.
+    """
     if unit_code is not None:
         get_unit(session, unit_code)
     check_period(period, now)
     d = _Dialect(session.connection().dialect.name)
+    if d.pg:  # aggregations over millions of confirmations stay in memory instead of spilling to disk
+        session.connection().execute(text("SET LOCAL work_mem = '64MB'"))
     params = _params(period, unit_code)
+    if detail is None:
+        detail = period.kind in ("day", "month", "range")
     scope = _scope_cte(unit_code)
     session.connection().execute(text(f"DROP TABLE IF EXISTS {_LEAF}"))
     leaf_sql = _leaf_sql(d, period, scope)
     _query(session, f"CREATE TEMPORARY TABLE {_LEAF} AS {leaf_sql}", params)
     try:
-        return _collect(session, d, period, unit_code, params, scope, now)
+        return _collect(session, d, period, unit_code, params, scope, now, detail)
     finally:
         session.connection().execute(text(f"DROP TABLE IF EXISTS {_LEAF}"))
 
 
 def _collect(  # type: ignore[no-untyped-def]
-    session: Session, d: _Dialect, period: ReportPeriod, root, params: dict, scope: str, now
+    session: Session, d: _Dialect, period: ReportPeriod, root, params: dict, scope: str, now, detail: bool
 ) -> Metrics:
     with_tree = f"WITH RECURSIVE {scope}, {_TREE}"
     unit_cols = "u.code AS unit_code, u.name AS unit_name, u.level AS level, u.parent_code AS parent_code"
-    detail = _rows(
-        session,
-        f"""SELECT l.bulletin_id, b.title, l.language, l.unit_code, u.name AS unit_name, {_SUMS}
+    detail_rows = (
+        _rows(
+            session,
+            f"""SELECT l.bulletin_id, b.title, l.language, l.unit_code, u.name AS unit_name, {_SUMS}
         FROM {_LEAF} l JOIN bulletin b ON b.id = l.bulletin_id JOIN admin_unit u ON u.code = l.unit_code
         GROUP BY l.bulletin_id, b.title, l.language, l.unit_code, u.name
         ORDER BY l.bulletin_id, l.language, l.unit_code""",
-        params,
-        ("bulletin_id", "title", "language", "unit_code", "unit_name"),
+            params,
+            ("bulletin_id", "title", "language", "unit_code", "unit_name"),
+        )
+        if detail
+        else []
     )
     by_bulletin = _rows(
         session,
@@ -470,7 +487,7 @@ def _collect(  # type: ignore[no-untyped-def]
         period,
         root,
         headline,
-        detail,
+        detail_rows,
         by_bulletin,
         by_language,
         by_unit,

@@ -23,6 +23,7 @@ _COMMAND_MODULES = (
     "bantin.cli.fleet",
     "bantin.cli.people",
     "bantin.cli.translation",
+    "bantin.cli.reporting",
 )
 
 for _name in _COMMAND_MODULES:
