@@ -121,6 +121,8 @@ def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "-ip.bind=127.0.0.1",
         "-s3",
         f"-s3.port={s3_port}",
+        "-s3.port.iceberg=0",  # fixed default ports (8181, 9101) would clash between two test sessions
+        "-s3.port.lance=0",
         f"-master.port={master_port}",
         f"-volume.port={volume_port}",
         f"-filer.port={filer_port}",
