@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from nlp.numbers import read_digits, read_number, read_vietnamese_number
@@ -13,7 +13,8 @@ NUM = r"(?:\d{1,3}(?:\.\d{3})+(?!\d)(?:,\d+)?|\d+,\d+(?!,\d)|\d+\.\d+(?!\.\d)|\d
 DAY = r"(?:0?[1-9]|[12]\d|3[01])"
 MONTH = r"(?:0?[1-9]|1[0-2])"
 YEAR = r"(?:\d{4})"
-START = r"(?<![\w/.,:+-])"
+# A number starts here: a digit (looked at first, the cheapest test) not glued to a word or a number.
+START = r"(?=\d)(?<![\w/.,:+-])"
 END = r"(?![\w/]|[.,:]\d)"
 
 
@@ -30,6 +31,42 @@ class Context:
     per_pattern: re.Pattern[str]
     quantity_pattern: re.Pattern[str]
     spaced_thousands: re.Pattern[str]
+
+
+def alternation(keys: Iterable[str]) -> str:
+    """A pattern for any of ``keys``, longest first, with common prefixes shared ("k(?:V|W(?:h)?)?").
+
+    It matches what ``"|".join(keys sorted longest first)`` matches, in the same order of preference
+    (every key that fits at a position is a prefix of the longest that fits), but the engine reads
+    each character once instead of trying every key in turn.
+    """
+    trie: dict[str, dict] = {}
+    for key in keys:
+        node = trie
+        for ch in key:
+            node = node.setdefault(ch, {})
+        node[""] = {}  # a key ends here
+    return _trie_pattern(trie) or "(?!)"
+
+
+def _trie_pattern(node: dict[str, dict]) -> str:
+    branches = [re.escape(ch) + _trie_pattern(child) for ch, child in sorted(node.items()) if ch]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    return f"(?:{body})?" if "" in node else body
+
+
+# Letters a ``(?i)`` pattern takes for "i" or "s" although ``str.lower`` does not turn them into those.
+_OTHER_CASES = re.compile("[İıſ]")
+
+
+def may_hold_words(line: str, words: Iterable[str]) -> bool:
+    """A quick test, false only when no ``(?i)`` pattern for these lower-case Vietnamese ``words`` can match ``line``."""
+    if _OTHER_CASES.search(line):
+        return True
+    lower = line.lower()
+    return any(word in lower for word in words)
 
 
 def read_written_number(text: str) -> str:

@@ -37,6 +37,11 @@ _MONTH_RANGE = re.compile(rf"{START}(?P<m1>{MONTH})\s*-\s*(?P<m2>{MONTH})/(?P<y>
 _MONTH_YEAR = re.compile(rf"{START}(?P<m>{MONTH})/(?P<y>{YEAR}){END}")
 _NO_DAY_WORD = ("ngày", "mùng", "mồng")
 _DIGIT = re.compile(r"\d")
+# Quick tests, each true of every line its pattern can match (a "-" or "/" looked for first):
+_RANGE_HINT = re.compile(r"-\s*\d\d?[/.-]")  # day ranges, date ranges and month ranges
+_YEAR_HINT = re.compile(r"/\d{4}")  # month/year
+_MIXED_HINT = re.compile(r"\d \d+/\d")  # mixed numbers
+_SPACED_YEAR_HINT = re.compile(r"\d\s+(?:19|20)\d\d")  # "tháng 3 2025"
 
 
 _MONTH_SPACE_YEAR = re.compile(rf"(?i:(?<!\w)tháng)\s+(?P<m>{MONTH})\s+(?P<y>(?:19|20)\d{{2}}){END}")
@@ -110,18 +115,21 @@ def rule_dates(line: str, context: Context) -> str:
     """Dates, day ranges and month/year, read "ngày D tháng M năm Y"; mixed numbers first ("2 1/2")."""
     if not _DIGIT.search(line):
         return line
-    if "/" in line:
+    if "/" in line and _MIXED_HINT.search(line):
         line = _mixed_number(context.unit_pattern).sub(lambda m: _read_mixed_number(m, context), line)
     if "âm lịch" in line or "ÂL" in line:
         line = _LUNAR_MONTH.sub(lambda m: f"tháng {_LUNAR_MONTHS[int(m['m'])]}", line)
-    line = _MONTH_SPACE_YEAR.sub(
-        lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
-    )
-    line = _DAY_RANGE.sub(_read_day_range, line)
-    line = _DATE_RANGE.sub(_read_date_range, line)
+    if _SPACED_YEAR_HINT.search(line):
+        line = _MONTH_SPACE_YEAR.sub(
+            lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
+        )
+    if _RANGE_HINT.search(line):
+        line = _DAY_RANGE.sub(_read_day_range, line)
+        line = _DATE_RANGE.sub(_read_date_range, line)
     line = _ONE_DATE.sub(_read_one_date, line)
-    line = _MONTH_RANGE.sub(_read_month_range, line)
-    return _MONTH_YEAR.sub(_read_month_year, line)
+    if _RANGE_HINT.search(line):
+        line = _MONTH_RANGE.sub(_read_month_range, line)
+    return _MONTH_YEAR.sub(_read_month_year, line) if _YEAR_HINT.search(line) else line
 
 
 def _day_word(match: re.Match[str]) -> str:
@@ -214,7 +222,10 @@ _TIME = (
 )
 _TIME_RANGE = re.compile(rf"{START}{_TIME.format(i=1)}\s*-\s*{_TIME.format(i=2)}(?![\w:]|[.,]\d)")
 _HOUR_RANGE = re.compile(rf"{START}(?P<a>[01]?\d|2[0-4])\s*-\s*{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
-_ONE_TIME = re.compile(rf"(?<![\w.,:+-])(?:(?P<frac>\d{{1,2}})/)?{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
+_ONE_TIME = re.compile(rf"(?=\d)(?<![\w.,:+-])(?:(?P<frac>\d{{1,2}})/)?{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
+# Quick tests: any time or duration (a digit before h, g, :, p or "giờ 00"), a range of times.
+_TIME_HINT = re.compile(r"\d(?:[hg:p]|\s?giờ 00)")
+_TIME_RANGE_HINT = re.compile(r"-\s*\d\d?[hg:]")
 
 
 _MINUTES = re.compile(r"(?<![\w.,:])(?P<m>\d{1,3})p(?:(?P<s>\d{1,2})s)?(?!\w)")
@@ -223,12 +234,15 @@ _ZERO_MINUTES = re.compile(r"(?<=\d) ?giờ 00(?: phút)?(?!\w)")
 
 def rule_times(line: str, _: Context) -> str:
     """Times and durations in hours: 14h30, 17:45, 6h-8h, 6-8h, 24h; minutes 3p20s; "17 giờ 00"."""
-    if not _DIGIT.search(line):
+    if not _TIME_HINT.search(line):
         return line
-    line = _ZERO_MINUTES.sub(" giờ", line)
-    line = _MINUTES.sub(_read_minutes, line)
-    line = _TIME_RANGE.sub(_read_time_range, line)
-    line = _HOUR_RANGE.sub(_read_hour_range, line)
+    if "giờ 00" in line:
+        line = _ZERO_MINUTES.sub(" giờ", line)
+    if "p" in line:
+        line = _MINUTES.sub(_read_minutes, line)
+    if _TIME_RANGE_HINT.search(line):
+        line = _TIME_RANGE.sub(_read_time_range, line)
+        line = _HOUR_RANGE.sub(_read_hour_range, line)
     return _ONE_TIME.sub(_read_one_time, line)
 
 

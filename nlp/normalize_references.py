@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.normalize_common import Context, spaced, words_before
+from nlp.normalize_common import Context, may_hold_words, spaced, words_before
 from nlp.normalize_web import (
     EMAIL,
     LETTER_NAMES,
@@ -153,12 +153,22 @@ _PHONE = re.compile(
     r"(?![\w/]|[.,]\d)"
 )
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
+_PHONE_WORDS = (
+    "gọi", "quay số", "bấm số", "nhắn tin", "điện thoại", "đường dây nóng", "hotline", "tổng đài", "sđt", "đt", "fax",
+    "số máy",
+)  # fmt: skip
 _PHONE_CONTEXT = re.compile(
-    r"(?P<ctx>(?i:\b(?:gọi|quay số|bấm số|nhắn tin|điện thoại|đường dây nóng|hotline|tổng đài|sđt|đt|fax|số máy))"
+    rf"(?P<ctx>(?i:\b(?:{'|'.join(_PHONE_WORDS)}))"
     r"(?:\s*(?:số|:|là|tới|đến|cho|ngay|theo|qua|miễn phí|cấp cứu|cứu hỏa|cứu hộ|cứu nạn|công an|cảnh sát)\b)*\s*:?\s*)"
     r"(?P<num>\d{3,}(?:[ .]\d{2,4})*(?:\s*(?:,|hoặc|và)\s*\d{3,}(?:[ .]\d{2,4})*)*)(?![\w/]|[.,]\d)"
 )
 _CONTEXT_NUMBER = re.compile(r"\d{3,}(?:[ .]\d{2,4})*")
+# Quick tests, each true of every line its pattern can change: eight digits or more with at most two
+# separators between two digits (a phone number), a hotline prefix, an emergency number, three digits.
+_LONG_NUMBER_HINT = re.compile(r"\d(?:[\s.)-]{0,2}\d){7}")
+_HOTLINE_HINT = re.compile(r"1[89]00")
+_EMERGENCY_HINT = re.compile(r"11[1-5]")
+_THREE_DIGITS = re.compile(r"\d{3}")
 
 
 # Emergency numbers named by their service: "115 (cấp cứu)", "114 - cứu hỏa".
@@ -170,10 +180,14 @@ _EMERGENCY = re.compile(
 
 def rule_phones(line: str, _: Context) -> str:
     """Phone and hotline numbers, read digit by digit with a pause between groups."""
-    if "11" in line:
+    if _EMERGENCY_HINT.search(line):
         line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
-    line = _PHONE.sub(_read_phone_match, line)
-    line = _HOTLINE.sub(_read_phone_match, line)
+    if _LONG_NUMBER_HINT.search(line):  # _read_phone_match leaves shorter numbers as they are
+        line = _PHONE.sub(_read_phone_match, line)
+    if _HOTLINE_HINT.search(line):
+        line = _HOTLINE.sub(_read_phone_match, line)
+    if not (_THREE_DIGITS.search(line) and may_hold_words(line, _PHONE_WORDS)):
+        return line
     return _PHONE_CONTEXT.sub(lambda m: m["ctx"] + _CONTEXT_NUMBER.sub(_read_context_number, m["num"]), line)
 
 

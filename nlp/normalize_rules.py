@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
-from nlp.normalize_common import Context
+from nlp.normalize_common import Context, alternation
 from nlp.normalize_data import packaged_mapping, unit_table
 from nlp.normalize_datetime import rule_calendar, rule_dates, rule_times
 from nlp.normalize_quantities import (
@@ -24,16 +24,16 @@ from nlp.normalize_words import rule_abbreviations, rule_codes, rule_digits_left
 
 def build_context(abbreviations: Mapping[str, str]) -> Context:
     """Compile the patterns for one abbreviation table."""
-    keys = sorted(abbreviations, key=len, reverse=True)
-    alternation = "|".join(re.escape(k) for k in keys) or "(?!)"
-    first_chars = "".join(sorted({re.escape(k[0]) for k in keys})) or "("  # a quick first-character test
+    keys = alternation(abbreviations)
+    first_chars = (
+        "".join(sorted({re.escape(k[0]) for k in abbreviations})) or "("
+    )  # a quick first-character test
     pattern = re.compile(
-        rf"(?=[({first_chars}])(?P<open>\(\s*)?(?<![\w&.])(?P<abbr>(?:{alternation})(?:-(?:{alternation}))*)"
+        rf"(?=[({first_chars}])(?P<open>\(\s*)?(?<![\w&.])(?P<abbr>(?:{keys})(?:-(?:{keys}))*)"
         rf"(?:(?<=\.)|(?![\w&]))(?P<close>\s*\))?"
     )
     units = unit_table()
-    unit_keys = sorted(units, key=len, reverse=True)
-    unit_pattern = "|".join(re.escape(k) for k in unit_keys)
+    unit_pattern = alternation(units)
     return Context(
         abbreviations=dict(abbreviations),
         abbreviation_pattern=pattern,

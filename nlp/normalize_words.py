@@ -187,23 +187,36 @@ def _digit_word(ch: str) -> str:
         return ""
 
 
-_SPACE_RUN = re.compile(r"\s+")
-_SPACE_BEFORE_PAUSE = re.compile(r"\s+([.,;:!?])")
+_SPACE_BEFORE_PAUSE = re.compile(r" ([.,;:!?])")  # after _single_spaces, the only whitespace is " "
 _DOUBLED_COMMAS = re.compile(r",(?:\s*,)+")
 _TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")
 _COMMA_BEFORE_MARK = re.compile(r",\s*([.;:!?])")
 _MARK_BEFORE_LETTER = re.compile(r"([.,;:!?])(?=[^\W\d_])")
-_LINE_ENDS = re.compile(r"^[\s,;:]+|[\s,]+$")
+_LEADING_PAUSES = re.compile(r"^[\s,;:]+")
 
 
 def rule_tidy(line: str, _: Context) -> str:
     """Spacing and pause punctuation: one space, no space before . , ; : ! ?, no doubled commas."""
-    line = _SPACE_RUN.sub(" ", line)
-    line = _SPACE_BEFORE_PAUSE.sub(r"\1", line)
+    line = _SPACE_BEFORE_PAUSE.sub(r"\1", _single_spaces(line))
     line = _DOUBLED_COMMAS.sub(",", line)
     if ".." in line:
         line = _TWO_DOTS.sub(".", line)
     line = _COMMA_BEFORE_MARK.sub(r"\1", line)
     line = _MARK_BEFORE_LETTER.sub(r"\1 ", line)
-    line = _LINE_ENDS.sub("", line)  # a bracket closing the line leaves no pause
-    return line.strip()
+    return _strip_trailing_pauses(_LEADING_PAUSES.sub("", line)).strip()  # a closing bracket leaves no pause
+
+
+def _single_spaces(line: str) -> str:
+    """Every run of whitespace as one space, ends included (``re.sub(r"\\s+", " ", line)``, faster)."""
+    words = line.split()
+    if not words:
+        return " " if line else ""
+    return (" " if line[0].isspace() else "") + " ".join(words) + (" " if line[-1].isspace() else "")
+
+
+def _strip_trailing_pauses(line: str) -> str:
+    """The line without the commas and spaces it ends with."""
+    end = len(line)
+    while end and (line[end - 1] == "," or line[end - 1].isspace()):
+        end -= 1
+    return line[:end]
