@@ -19,6 +19,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import storage
 from gateway.deps import Resources
 from gateway.errors import error_response, install_error_handlers
+from gateway.officer import officer_router
+from gateway.public import public_router
 from gateway.routes import health_router, router, too_large
 from gateway.schemas import MAX_BODY_BYTES
 
@@ -98,6 +100,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health_router)
     app.include_router(router)
+    app.include_router(officer_router)
+    app.include_router(public_router)
     app.add_middleware(BodySizeLimit)
     return app
 

@@ -6,11 +6,12 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlmodel import Session
+from sqlmodel.sql.sqltypes import UTCDateTime
 
 from storage.errors import StorageError, UnknownBulletin
-from storage.models import Bulletin, CitizenFeedback
+from storage.models import Bulletin, CitizenFeedback, utcnow
 from storage.units import get_unit
 
 MAX_COMMENT_CHARS = 2000
@@ -90,9 +91,9 @@ def _aware(value):  # type: ignore[no-untyped-def]
 
 
 def listen_again(
-    *, session: Session, unit_code: str, limit: int = 50, language: str = "vie"
+    *, session: Session, unit_code: str, limit: int = 50, language: str = "vie", now: datetime | None = None
 ) -> list[PublicProgram]:
-    """Programs broadcast on devices in the unit's area, newest first (only approved audio is ever scheduled)."""
+    """Programs already on air in the unit's area, newest first (only approved audio is ever scheduled)."""
     unit = get_unit(session, (unit_code or "").strip())
     sql = text(f"""
 WITH RECURSIVE scope(code) AS (
@@ -103,7 +104,7 @@ WITH RECURSIVE scope(code) AS (
 aired AS (
     SELECT pi.bulletin_id, pi.version_id, pi.language, pi.audio_sha256, MIN(pi.starts_at) AS first_at
     FROM playlist_item pi JOIN device d ON d.id = pi.device_id
-    WHERE pi.audio_sha256 <> '' AND pi.language = :language
+    WHERE pi.audio_sha256 <> '' AND pi.language = :language AND pi.starts_at <= :now
       AND COALESCE(pi.unit_code, d.unit_code) IN (SELECT code FROM scope)
     GROUP BY pi.bulletin_id, pi.version_id, pi.language, pi.audio_sha256
 )
@@ -113,8 +114,9 @@ SELECT a.bulletin_id, b.title, b.category, a.language, a.audio_sha256, a.first_a
        (SELECT MAX(r.text) FROM rendition r WHERE r.version_id = a.version_id AND r.kind = 'eboard') AS summary
 FROM aired a JOIN bulletin b ON b.id = a.bulletin_id
 ORDER BY a.first_at DESC, a.bulletin_id DESC
-LIMIT {int(limit)}""")
-    rows = session.connection().execute(sql, {"root": unit.code, "language": language}).mappings()
+LIMIT {int(limit)}""").bindparams(bindparam("now", type_=UTCDateTime()))
+    values = {"root": unit.code, "language": language, "now": now or utcnow()}
+    rows = session.connection().execute(sql, values).mappings()
     return [
         PublicProgram(
             bulletin_id=row["bulletin_id"],

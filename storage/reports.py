@@ -91,7 +91,7 @@ class DeviceStatus:
 
 @dataclass
 class UnitStatus:
-    """Everything under one unit today: devices, schedule, reviews waiting, recent ratings."""
+    """Everything under one unit now: devices, today's and tomorrow's schedule, reviews waiting, ratings."""
 
     unit_code: str
     unit_name: str
@@ -125,7 +125,7 @@ def unit_status(
         unit_name=unit.name,
         generated_at=now,
         devices=_device_status(session, params, now),
-        schedule=_schedule(session, params | {"since": today[0], "until": today[1]}),
+        schedule=_schedule(session, params | {"since": today[0], "until": today[1] + timedelta(days=1)}),
         waiting=_waiting(session, params, now),
         ratings=_ratings(session, params | {"since": now - timedelta(days=RATINGS_DAYS)}),
         comments=_comments(session, params | {"since": now - timedelta(days=RATINGS_DAYS)}),

@@ -59,7 +59,7 @@ def render_status(found, timezone: str) -> str:  # type: ignore[no-untyped-def]
         lines.append(
             f"  {d.device_id:<14} {d.unit_name:<24} {state}; lần cuối / last seen {_local(d.last_seen_at, timezone)}{fm}"
         )
-    lines += ["", "Lịch phát hôm nay / Today's schedule:"]
+    lines += ["", "Lịch phát hôm nay và ngày mai / Today's and tomorrow's schedule:"]
     lines += [
         f"  {_local(s['starts_at'], timezone)[:5]} {s['window_name']:<10} #{s['bulletin_id']} {s['title']} "
         f"[{s['priority']}] — đã phát / played {s['played']}/{s['devices']}"
