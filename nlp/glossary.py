@@ -11,6 +11,8 @@ from nlp.errors import TextError
 
 DEFAULT_DIR = Path(__file__).with_name("data") / "glossary"
 NEEDS_TRANSLATOR = "needs translator"
+# Khmer makes nouns from verbs with ការ / សេចក្ដី: "ការជម្លៀស" (evacuation) is "ជម្លៀស" (evacuate) as a verb.
+_NOMINALIZERS = ("ការ", "សេចក្ដី")
 
 
 class InvalidGlossary(TextError):
@@ -24,6 +26,14 @@ class GlossaryTerm:
     source: str
     target: str | None
     note: str = ""
+
+    @property
+    def forms(self) -> tuple[str, ...]:
+        """Spellings a translation may use: the term, and a Khmer noun's verb without its nominalizer."""
+        if not self.target:
+            return ()
+        bare = next((self.target[len(p) :] for p in _NOMINALIZERS if self.target.startswith(p)), "")
+        return (self.target, bare) if len(bare) >= 2 else (self.target,)
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,11 @@ def _glossary_problems(source: str, text: str, glossary: Glossary | None) -> lis
     if glossary is None:
         return []
     lowered = text.lower()
-    wrong = [h.term for h in glossary.hits(source) if h.term.target and h.term.target.lower() not in lowered]
+    wrong = [
+        h.term
+        for h in glossary.hits(source)
+        if h.term.target and not any(f.lower() in lowered for f in h.term.forms)
+    ]
     if not wrong:
         return []
     listed = ", ".join(f"{t.source} → {t.target}" for t in dict.fromkeys(wrong))
