@@ -101,8 +101,9 @@ def _toned_second_vowels() -> str:
     )
 
 
-# A plain o or u before such a letter ("oà", "uỷ"): without one, _move_tone has nothing to move.
-_NEW_STYLE_HINT = re.compile(f"[oOuU][{_toned_second_vowels()}]")
+# A plain o or u (not after q) before such a letter ending the word ("hoà", "uỷ"): without one,
+# _move_tone has nothing to move.
+_NEW_STYLE_HINT = re.compile(f"[oOuU](?<![qQ].)[{_toned_second_vowels()}](?![^\\W\\d_])")
 
 
 def clean_text(text: str) -> str:

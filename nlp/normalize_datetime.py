@@ -68,15 +68,18 @@ _WEEKDAY_FOLLOWERS = re.compile(
 _WEEKDAY_RANGE = re.compile(r"(?<![\w.&/-])(?P<a>T[2-7])\s*[–-]\s*(?P<b>T[2-7]|CN)(?![\w/&-])")
 _QUARTER = re.compile(rf"(?<![\w.])Q(?P<q>[1-4])/(?P<y>{YEAR}){END}")
 _CALENDAR_AFTER_DATE = re.compile(r"(?<=\d)\s*\(?(?P<abbr>ÂL|DL)\)?(?!\w)")
+# Quick tests: a quarter, a weekday abbreviation (every match of _QUARTER, _WEEKDAY, _WEEKDAY_RANGE holds one).
+_QUARTER_HINT = re.compile(r"Q[1-4]/")
+_WEEKDAY_HINT = re.compile(r"T[2-7]|CN")
 
 
 def rule_calendar(line: str, _: Context) -> str:
     """Calendar abbreviations: T2-T7 and CN among weekdays, Q3/2025 (quý), ÂL and DL after a date."""
     if "ÂL" in line or "DL" in line:
         line = _CALENDAR_AFTER_DATE.sub(lambda m: " âm lịch" if m["abbr"] == "ÂL" else " dương lịch", line)
-    if "Q" in line:
+    if "Q" in line and _QUARTER_HINT.search(line):
         line = _QUARTER.sub(lambda m: spaced(f"quý {read_number(m['q'])} năm {read_number(m['y'])}"), line)
-    if "T" not in line and "CN" not in line:
+    if not _WEEKDAY_HINT.search(line):
         return line
     return _WEEKDAY.sub(_read_weekday, _WEEKDAY_RANGE.sub(r"\g<a> đến \g<b>", line))
 

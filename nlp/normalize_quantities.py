@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from nlp.normalize_common import LETTER, NUM, YEAR, Context, read_written_number, spaced
+from nlp.normalize_common import LETTER, NUM, YEAR, Context, may_hold_words, read_written_number, spaced
 from nlp.normalize_context import counts_items, is_share
 from nlp.normalize_data import unit_table
 from nlp.normalize_datetime import read_month
@@ -21,7 +21,8 @@ _ROMAN = re.compile(
     rf"(?P<ctx>(?i:(?<!\w)(?:{_ROMAN_CONTEXT})))(?P<gap>\s+)"
     rf"(?P<r>[IVXLCDM]+|[ivxlcdm]+)(?:/(?P<y>{YEAR}))?(?![\w])(?=(?P<next>\s*[^\W\d_]*))"
 )
-_ROMAN_HINT = re.compile(r"\b(?:[IVXLCDM]+|[ivxlcdm]+)\b")
+# A numeral after a space as _ROMAN reads it: upper case, or lower case before a pause (a space looked for first).
+_ROMAN_HINT = re.compile(r"\s(?:[IVXLCDM]+(?:/\d{4})?(?!\w)|[ivxlcdm]++(?:/\d{4})?\s*+(?![^\W\d_]))")
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _VALID_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ORDINAL = re.compile(r"(?P<ctx>(?i:(?<!\w)thứ))\s+(?P<n>\d+)(?:\s*-\s*(?P<n2>\d+))?(?![\w]|[.,]\d)")
@@ -42,8 +43,8 @@ def rule_roman_and_ordinals(line: str, _: Context) -> str:
     """quý IV -> quý bốn, khóa XV -> khóa mười lăm, "IV. Kinh phí" -> "bốn. Kinh phí", thứ 2-6."""
     if _ROMAN_HINT.search(line):
         line = _ROMAN.sub(_read_roman, line)
-        line = _ROMAN_HEADING.sub(_read_roman_heading, line)
-    return _ORDINAL.sub(_read_ordinal, line)
+    line = _ROMAN_HEADING.sub(_read_roman_heading, line)
+    return _ORDINAL.sub(_read_ordinal, line) if may_hold_words(line, ("thứ",)) else line
 
 
 def _is_roman_in_context(match: re.Match[str], value: int) -> bool:
@@ -130,6 +131,8 @@ def _unit_kind(token: str, context: Context) -> str:
 
 
 QUANTITY_PATTERN = (
+    # A quantity starts with a word below (c, n, t in any case), a currency sign or a number: tested first.
+    r"(?=[$€\d-]|(?<!\w)[cntCNT])"
     rf"(?P<pre>(?i:(?<!\w)(?:cấp|ngày|tháng|tuần))\s+)?(?<![\w.,])(?<!{LETTER}-)(?<!\d/)(?P<cur>[$€]\s?)?"
     rf"(?P<a>-?{NUM})(?:(?P<u1>UNITS)(?=\s*-\s*\d))?(?:\s*-\s*(?P<b>-?{NUM}))?"
     rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]|\.[^\W\d_]))?(?![^\W_]|/\d)"
@@ -137,7 +140,7 @@ QUANTITY_PATTERN = (
 
 
 _EACH_UNIT = re.compile(
-    r"(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
+    r"(?=[mMtT])(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
 )
 
 
@@ -203,14 +206,22 @@ def _read_fraction_with_unit(match: re.Match[str], context: Context) -> str:
     return spaced(f"{sign}{read_number(a)} trên {read_written_number(b)} {unit[0]}")
 
 
+# Quick tests, each true of every line its pattern can match: a fraction, a multiplication, spaced thousands.
+_FRACTION_HINT = re.compile(r"/(?<=\d/)\d")
+_TIMES_HINT = re.compile(r"\d\s*[xX×]\s*\d")
+_SPACED_THOUSANDS_HINT = re.compile(r"\d \d{3}")
+
+
 def rule_quantities(line: str, context: Context) -> str:
     """Numbers with ranges and units: 5-7 ngày, 200-350 mm, cấp 6-7, 12,5%, 25°C, 50.000đ, $5, 2 x 3 m."""
-    if "/" in line:
+    if "/" in line and _FRACTION_HINT.search(line):
         line = _fraction_with_unit(context.unit_pattern).sub(
             lambda m: _read_fraction_with_unit(m, context), line
         )
-    line = _TIMES.sub(" nhân ", line)
-    line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
+    if _TIMES_HINT.search(line):
+        line = _TIMES.sub(" nhân ", line)
+    if _SPACED_THOUSANDS_HINT.search(line):
+        line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
     return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
 
 

@@ -8,6 +8,7 @@ from nlp.normalize_common import Context, may_hold_words, spaced, words_before
 from nlp.normalize_web import (
     EMAIL,
     LETTER_NAMES,
+    TOP_LEVEL_DOMAIN,
     URL,
     read_email,
     read_url,
@@ -24,6 +25,8 @@ def rule_addresses(line: str, _: Context) -> str:
         return line  # every address has a dot before its domain
     if "@" in line:
         line = EMAIL.sub(lambda m: spaced(read_email(m.group())), line)
+    if not TOP_LEVEL_DOMAIN.search(line):
+        return line
     return URL.sub(lambda m: spaced(read_url(m.group())), line)
 
 
@@ -38,12 +41,17 @@ _DOC_NUMBER = re.compile(
 _DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])")
 
 
+# Quick tests: every document number has a code after a slash, every type-issuer code one after a dash.
+_CODE_AFTER_SLASH = re.compile(r"/[A-ZĐ]")
+_CODE_AFTER_DASH = re.compile(r"-[A-ZĐ]")
+
+
 def rule_legal_numbers(line: str, context: Context) -> str:
     """Quyết định số 135/QĐ-TTg -> quyết định số một trăm ba mươi lăm của thủ tướng chính phủ."""
-    if "/" in line:
+    if "/" in line and _CODE_AFTER_SLASH.search(line):
         line = _DOC_NUMBER.sub(lambda m: _read_doc_number(m, context), line)
         line = _PARTY_DOC_NUMBER.sub(lambda m: _read_party_doc_number(m, context), line)
-    if "-" not in line:
+    if "-" not in line or not _CODE_AFTER_DASH.search(line):
         return line
     return _DOC_CODE.sub(lambda m: _read_doc_code(m, context), line)
 
@@ -121,7 +129,8 @@ _ROAD_MARKER = re.compile(
 )
 _ROADS = {"QL": "quốc lộ", "TL": "tỉnh lộ", "ĐT": "đường tỉnh", "HL": "hương lộ", "ĐH": "đường huyện",
           "ĐX": "đường xã", "CT": "đường cao tốc", "ĐCT": "đường cao tốc"}  # fmt: skip
-_ROAD_HINT = re.compile(r"QL|TL|ĐT|HL|ĐH|ĐX|CT")
+_ROAD_HINT = re.compile(r"(?:QL|TL|ĐT|HL|ĐH|ĐX|CT)\s?\.?\s?[1-9]")
+_ROAD_MARKER_HINT = re.compile(r"[Kk][Mm]\s?\d")
 _ROAD = re.compile(
     r"(?<![\w.])(?P<p>QL|TL|ĐT|HL|ĐCT|ĐH|ĐX|CT)(?P<sep>\s?\.\s?|\s?)(?P<n>[1-9]\d*)(?P<s>[A-Z]?)(?![\w])"
 )
@@ -129,7 +138,7 @@ _ROAD = re.compile(
 
 def rule_roads(line: str, _: Context) -> str:
     """Road markers (Km 18+500) and road numbers (QL1A, ĐT.571)."""
-    if "m" in line or "M" in line:
+    if _ROAD_MARKER_HINT.search(line):
         line = _ROAD_MARKER.sub(_read_marker, line)
     return _ROAD.sub(_read_road, line) if _ROAD_HINT.search(line) else line
 

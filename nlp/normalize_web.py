@@ -19,7 +19,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from functools import cache
+from functools import cache, lru_cache
 
 from nlp.clean import clean_text
 from nlp.normalize_data import packaged_mapping, packaged_text, parse_table
@@ -39,6 +39,8 @@ _MAX_SYLLABLE = 7
 
 EMAIL = re.compile(r"(?<![\w.@-])[A-Za-z0-9][A-Za-z0-9._+-]*@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+(?<![.-])")
 _TLDS = "vn|com|net|org|gov|edu|info|int|biz|asia|io|me|app|tv|online|site|xyz|top|dev|us|uk|cn|jp|kr|fr|de"
+# The end of every web address: a dot and a top-level domain (a quick test before URL).
+TOP_LEVEL_DOMAIN = re.compile(rf"\.(?:{_TLDS})(?![\w-])", re.I)
 URL = re.compile(
     rf"(?<![\w@.-])(?:https?://)?(?:[A-Za-z0-9-]+\.)+(?:{_TLDS})(?![\w-])(?::\d+)?(?:/[\w./%?=&#~+-]*[\w/])?/?",
     re.I,
@@ -55,6 +57,7 @@ def strip_diacritics(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=4096)
 def is_vietnamese_syllable(word: str) -> bool:
     """True if ``word`` (with or without diacritics) is shaped like one Vietnamese syllable."""
     return bool(_SYLLABLE_FULL.match(strip_diacritics(word).lower()))

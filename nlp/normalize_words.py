@@ -48,7 +48,9 @@ def _read_code_run(run: str, context: Context) -> str:
 
 
 _DOTTED_INITIALS = re.compile(r"[A-ZĐ]\.")
-_CAPS = re.compile(r"(?<![\w&])(?=[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ])[^\W\d_]{2,}(?![\w&])")
+# A word of two letters or more starting with a capital; the capital is read first (the quickest scan), then
+# checked to be a letter with no word character or "&" before it.
+_CAPS = re.compile(r"[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ](?<=(?<![\w&])[^\W\d_])[^\W\d_]+(?![\w&])")
 
 
 def rule_abbreviations(line: str, context: Context) -> str:
@@ -175,9 +177,16 @@ def rule_symbols(line: str, _: Context) -> str:
 
 def rule_digits_left(line: str, _: Context) -> str:
     """Any digit still present (another script's digits, superscripts) read one by one."""
-    if not any(ch.isdigit() for ch in set(line)):
+    if not _digit_or_beyond_bmp().search(line) or not any(ch.isdigit() for ch in set(line)):
         return line
     return "".join(spaced(_digit_word(ch)) if ch.isdigit() else ch for ch in line)
+
+
+@cache
+def _digit_or_beyond_bmp() -> re.Pattern[str]:
+    """Any digit of the Basic Multilingual Plane or any character beyond it: a quick test before reading digits."""
+    digits = "".join(ch for ch in map(chr, range(0x10000)) if ch.isdigit())
+    return re.compile(f"[{re.escape(digits)}\U00010000-\U0010ffff]")
 
 
 def _digit_word(ch: str) -> str:
