@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import storage
 from gateway.deps import Resources
 from gateway.errors import error_response, install_error_handlers
+from gateway.export_api import export_router
 from gateway.officer import officer_router
 from gateway.public import public_router
 from gateway.routes import health_router, router, too_large
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(router)
     app.include_router(officer_router)
     app.include_router(public_router)
+    app.include_router(export_router)
     app.add_middleware(BodySizeLimit)
     return app
 

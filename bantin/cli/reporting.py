@@ -15,6 +15,7 @@ from bantin.cli.common import fail, ready_settings, session_for
 report_app = typer.Typer(
     help="Reports in Vietnamese (HTML with charts) and spreadsheets (XLSX).", no_args_is_help=True
 )
+export_key_app = typer.Typer(help="API keys of upper-level systems for the export API.", no_args_is_help=True)
 officer_app = typer.Typer(help="Officers' sign-in codes for the status pages.", no_args_is_help=True)
 
 UnitOption = Annotated[str | None, typer.Option("--unit", help="Unit code; the report covers it and below.")]
@@ -159,7 +160,35 @@ def officer_code(person: Annotated[str, typer.Argument(help="Officer id (#12) or
     typer.echo(uri)
 
 
+@export_key_app.command("create")
+def export_key_create(
+    unit: Annotated[str, typer.Option("--unit", help="The unit whose subtree the key may read.")],
+    name: Annotated[str, typer.Option("--name", help="The system that will use the key.")],
+) -> None:
+    """Issue an API key for an upper-level system (shown once)."""
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        key, token = storage.create_export_key(session, unit_code=unit, name=name)
+    typer.echo(f"Khóa / Key #{key.id} cho / for {key.name} — đơn vị / unit {key.unit_code}")
+    typer.echo(f"X-API-Key: {token}")
+    typer.echo("Chỉ hiện một lần / Shown once.")
+
+
+@export_key_app.command("revoke")
+def export_key_revoke(key_id: Annotated[int, typer.Argument(help="Key number.")]) -> None:
+    """Revoke an API key at once."""
+    import storage
+
+    settings = ready_settings()
+    with session_for(settings) as session:
+        key = storage.revoke_export_key(session, key_id)
+    typer.echo(f"Đã thu hồi / Revoked key #{key.id} ({key.name})")
+
+
 def register(app: typer.Typer) -> None:
+    app.add_typer(export_key_app, name="export-key")
     app.command()(status)
     app.add_typer(report_app, name="report")
     app.add_typer(officer_app, name="officer")
