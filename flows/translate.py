@@ -61,7 +61,10 @@ def load_memory(session, language: str) -> nlp.TranslationMemory:  # type: ignor
 
 
 def model_backend(language: str, options: TranslationOptions):  # type: ignore[no-untyped-def]
-    """The neural translator configured for ``language``, or None."""
+    """The neural translator configured for ``language``, or None; a configured directory must exist."""
+    from nlp.translation_model import check_models_dir
+
+    check_models_dir(options.translation_models_dir)
     info = nlp.model_for(language, options.translation_models_dir)
     return nlp.NeuralTranslator(info) if info else None
 

@@ -121,6 +121,17 @@ def _scheme_languages(fmt: str) -> list[str]:
     ]
 
 
+def check_models_dir(models_dir: Path | None) -> None:
+    """TranslationModelError when a configured models directory does not exist (none configured is fine)."""
+    if models_dir is not None and not Path(models_dir).is_dir():
+        raise TranslationModelError(
+            f"The translation models directory {models_dir} does not exist. Fix BANTIN_TRANSLATION_MODELS_DIR "
+            "(or --models-dir), or leave it empty to translate with the memory, the glossary and translators only.",
+            f"Thư mục mô hình dịch {models_dir} không tồn tại. Hãy sửa BANTIN_TRANSLATION_MODELS_DIR (hoặc "
+            "--models-dir), hoặc để trống để dịch bằng bộ nhớ dịch, thuật ngữ và người dịch.",
+        )
+
+
 def list_models(models_dir: Path | None) -> list[ModelInfo]:
     """Every model directory under ``models_dir`` (or the directory itself), broken ones with the reason."""
     if models_dir is None or not models_dir.is_dir():

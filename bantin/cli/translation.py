@@ -56,6 +56,9 @@ def languages_command(
         paths = language_paths(settings, options)
     except Exception as exc:  # a broken model directory is listed, not raised; anything else is reported
         fail(exc)
+    import nlp
+
+    models = nlp.list_models(options.translation_models_dir)
     if as_json:
         typer.echo(json.dumps([p.to_dict() for p in paths], ensure_ascii=False, indent=2))
         return
@@ -70,6 +73,13 @@ def languages_command(
         typer.echo(f"{p.language.code}: văn bản / text: {p.text}")
         typer.echo(f"{' ' * len(p.language.code)}  tiếng nói / speech: {p.speech}")
         typer.echo(f"{' ' * len(p.language.code)}  tỉnh / provinces: {', '.join(p.language.provinces)}")
+    typer.echo("")
+    if options.translation_models_dir is None:
+        typer.echo("Mô hình dịch / Translation models: chưa cấu hình / none (BANTIN_TRANSLATION_MODELS_DIR)")
+    for model in models:
+        state = "dùng được / available" if model.available else f"lỗi / broken: {model.reason}"
+        typer.echo(f"Mô hình dịch / model {model.name} ({model.format}, {', '.join(model.languages) or '-'}, "
+                   f"licence {model.licence or '?'}): {state}")  # fmt: skip
 
 
 def _read_source(path: Path) -> str:
