@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from prefect import flow, get_run_logger, task
@@ -23,7 +23,7 @@ from prefect.context import get_run_context
 from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
-from pydantic import BaseModel, Field, create_model
+from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
 import nlp
 import storage
@@ -135,10 +135,15 @@ def can_widen(session, targets: list[str], priority: Priority, level: int) -> bo
 # --- the form -------------------------------------------------------------------------------------
 
 
+def choice(values: tuple[str, ...]) -> Any:
+    """A string that must be one of ``values``, with a JSON-schema enum (a form's select, even for one value)."""
+    return Annotated[Literal[values], WithJsonSchema({"type": "string", "enum": list(values)})]  # type: ignore[valid-type]
+
+
 def review_form(route: Route) -> type[RunInput]:
     """The typed input a reviewer fills in: reviewer (a choice), one-time code, decision, comment, edit."""
     labels = tuple(label for _, label, _ in route.reviewers)
-    reviewer_type: Any = Literal[labels] if labels else str  # type: ignore[valid-type]
+    reviewer_type: Any = choice(labels) if labels else str
     return create_model(  # type: ignore[call-overload, no-any-return]
         "ReviewInput",
         __base__=RunInput,
@@ -148,6 +153,8 @@ def review_form(route: Route) -> type[RunInput]:
             Field(
                 title="Người duyệt / Reviewer",
                 description="Người có thẩm quyền với mọi địa bàn nhận / Someone with authority over every target unit.",
+                # A one-label Literal is a bare "const": the list keeps the form a choice with one reviewer too.
+                json_schema_extra={"enum": list(labels)} if labels else None,
             ),
         ),
         code=(
@@ -159,7 +166,7 @@ def review_form(route: Route) -> type[RunInput]:
             ),
         ),
         decision=(
-            Literal["duyệt", "từ chối", "yêu cầu sửa"],
+            choice(tuple(DECISION_LABELS.values())),
             Field(
                 title="Quyết định / Decision",
                 description="duyệt = phát / approve; từ chối = hủy / reject; yêu cầu sửa = trả lại / request changes.",
@@ -710,7 +717,8 @@ def waiting_form(flow_run_id: UUID | str) -> tuple[dict, str]:
 
 def reviewer_choice(schema: dict, reviewer: int | str) -> str:
     """The form's label for a reviewer given by id, ``#id``, exact label or exact name."""
-    choices = schema.get("properties", {}).get("reviewer", {}).get("enum") or []
+    field = schema.get("properties", {}).get("reviewer", {})
+    choices = field.get("enum") or ([field["const"]] if "const" in field else [])
     wanted = str(reviewer).strip().lstrip("#")
     for label in choices:
         if label == str(reviewer).strip() or _person_id(label) == (int(wanted) if wanted.isdigit() else None):
@@ -753,3 +761,53 @@ def submit_review(
         raise ReviewNotWaiting(
             f"Prefect did not accept the answer: {error}", f"Prefect không nhận ý kiến duyệt: {error}"
         ) from None
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    """What became of an answer: recorded, refused (the run waits again), or an edit now under review."""
+
+    status: str  # decided | waiting | edited | pending
+    message_vi: str
+    message_en: str
+
+
+def answer_result(
+    settings: PipelineSettings, previous: PausedReview, *, timeout_s: float = 30, poll_s: float = 0.5
+) -> AnswerResult:
+    """Wait briefly after an answer and read back what the run made of it (storage, then the run's next form)."""
+    import time
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        with stages.open_session(settings) as session:
+            settled = _settled(session, previous.version_id)
+        if settled is not None and settled.status == "decided":
+            label = DECISION_LABELS[settled.decision]
+            return AnswerResult(
+                "decided",
+                f"Đã ghi nhận: {label} bởi {settled.reviewer} (phiên bản {previous.version_id})",
+                f"Recorded: {settled.decision.value} by {settled.reviewer} (version {previous.version_id})",
+            )
+        now = paused_review(previous.flow_run_id)
+        if now is not None and now.pause_key != previous.pause_key:
+            if now.version_id != previous.version_id:
+                return AnswerResult(
+                    "edited",
+                    f"Kịch bản đã sửa thành phiên bản {now.version_id}, đang chờ duyệt lại",
+                    f"The edited script became version {now.version_id}, waiting for review again",
+                )
+            _, description = waiting_form(previous.flow_run_id)
+            reason = description.split("\n\n", 1)[0].strip("*⚠ ") if description.startswith("**⚠") else ""
+            return AnswerResult(
+                "waiting",
+                f"Chưa được chấp nhận, lượt chạy vẫn chờ: {reason}",
+                f"Not accepted, the run still waits: {reason}",
+            )
+        if time.monotonic() > deadline:
+            return AnswerResult(
+                "pending",
+                "Đã gửi; lượt chạy chưa xử lý xong, xem lại bằng `bantin reviews list`",
+                "Sent; the run has not finished with it yet: check `bantin reviews list`",
+            )
+        time.sleep(poll_s)

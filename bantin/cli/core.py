@@ -221,38 +221,79 @@ def _known_bulletins(session, refs: list[str]) -> list[str]:  # type: ignore[no-
 
 @reviews_app.command("list")
 def reviews_list() -> None:
-    """Production runs paused for a review."""
+    """Review runs waiting for a reviewer, with who may approve each."""
     settings = load_settings()
     configure_prefect(settings.data_dir)
-    from flows.review import paused_reviews
+    from flows.review import paused_reviews, waiting_form
 
     for paused in paused_reviews():
-        typer.echo(f"{paused.flow_run_id}\tversion {paused.version_id}\t{paused.flow_run_name}")
+        schema, _ = waiting_form(paused.flow_run_id)
+        who = "; ".join(schema.get("properties", {}).get("reviewer", {}).get("enum") or [])
+        typer.echo(f"{paused.flow_run_id}\tversion {paused.version_id}\t{paused.flow_run_name}\t{who}")
+
+
+_DECISIONS = {
+    "approve": "approve",
+    "duyệt": "approve",
+    "reject": "reject",
+    "từ chối": "reject",
+    "request_changes": "request_changes",
+    "yêu cầu sửa": "request_changes",
+}
 
 
 @reviews_app.command("submit")
 def reviews_submit(
     flow_run_id: str,
-    decision: Annotated[str, typer.Option(help="approve, reject or request_changes")],
-    reviewer: Annotated[str, typer.Option(help="Your name")],
-    comment: Annotated[str, typer.Option(help="Reason or requested changes")] = "",
+    decision: Annotated[
+        str, typer.Option(help="approve (duyệt), reject (từ chối) or request_changes (yêu cầu sửa)")
+    ],
+    reviewer: Annotated[str, typer.Option(help="Your name or id (#id), as `bantin reviews list` shows it")],
+    comment: Annotated[str, typer.Option(help="Required to reject or request changes")] = "",
+    script: Annotated[
+        Path | None, typer.Option(help="File with an edited radio script (makes a new version)")
+    ] = None,
 ) -> None:
-    """Resume a paused production run with a decision (same as the Prefect UI form)."""
+    """Answer a waiting review like the Prefect UI form; the one-time code is asked for, never an option."""
     from uuid import UUID
 
     import storage
 
+    choice = _DECISIONS.get(decision.strip().lower())
+    if choice is None:
+        fail(
+            ValueError(
+                "quyết định là duyệt, từ chối hoặc yêu cầu sửa / decision is approve, reject or request_changes"
+            )
+        )
+    try:
+        run_id = UUID(flow_run_id)
+        edited = script.read_text(encoding="utf-8") if script else ""
+    except (ValueError, OSError) as exc:
+        fail(ValueError(f"{exc}: mã lượt chạy là UUID, tệp kịch bản phải đọc được / the run id is a UUID"))
     settings = load_settings()
     configure_prefect(settings.data_dir)
-    from flows.review import submit_review
+    from flows.review import AnswerResult, answer_result, paused_review, submit_review
 
+    waiting = paused_review(run_id)
+    if waiting is None or waiting.version_id is None:
+        fail(ValueError(f"lượt chạy {run_id} không chờ duyệt / run {run_id} is not waiting for a review"))
+    code = typer.prompt("Mã dùng một lần / One-time code", hide_input=True)
     try:
-        choice = storage.ReviewDecision(decision)
-        run_id = UUID(flow_run_id)
-    except ValueError as exc:
-        fail(ValueError(f"{exc}; decision is approve, reject or request_changes and the run id a UUID"))
-    submit_review(run_id, decision=choice, reviewer=reviewer, comment=comment)
-    typer.echo(f"{decision} sent to run {flow_run_id}")
+        submit_review(
+            run_id,
+            reviewer=reviewer,
+            code=code,
+            decision=storage.ReviewDecision(choice),
+            comment=comment,
+            edited_script=edited,
+        )
+    except storage.StorageError as exc:
+        fail(exc)
+    result: AnswerResult = answer_result(settings, waiting)
+    if result.status == "waiting":
+        fail(storage.StorageError(result.message_en, result.message_vi))
+    typer.echo(f"{result.message_vi} / {result.message_en}")
 
 
 def evaluate(period: Annotated[str, typer.Option(help="all, day or annual")] = "all") -> None:
