@@ -75,7 +75,7 @@ COLUMNS = {
 _RATES = {"completion", "reach_rate", "uptime", "fm_share", "share"}
 
 
-def _cell(name: str, value: object) -> str:
+def cell_text(name: str, value: object) -> str:
     if value is None:
         return "–"
     if isinstance(value, bool):
@@ -87,7 +87,7 @@ def _cell(name: str, value: object) -> str:
     return str(value)
 
 
-def _columns(rows: list[dict]) -> list[str]:
+def table_columns(rows: list[dict]) -> list[str]:
     return [k for k in rows[0] if not isinstance(rows[0][k], list | dict)] if rows else []
 
 
@@ -117,10 +117,10 @@ def summary_markdown(
 
 
 def _markdown_table(rows: list[dict]) -> list[str]:
-    columns = _columns(rows)
+    columns = table_columns(rows)
     lines = ["| " + " | ".join(COLUMNS.get(c, c) for c in columns) + " |", "|" + "---|" * len(columns)]
     for row in rows:
-        values = [_cell(c, row[c]).replace("|", "\\|").replace("\n", " ") for c in columns]
+        values = [cell_text(c, row[c]).replace("|", "\\|").replace("\n", " ") for c in columns]
         lines.append("| " + " | ".join(values) + " |")
     return [*lines, ""]
 
@@ -165,12 +165,12 @@ def report_html(
         if not rows:
             parts.append("<p>Chưa có số liệu / No data</p>")
             continue
-        columns = _columns(rows)
+        columns = table_columns(rows)
         parts.append("<table><thead><tr>" + "".join(f"<th>{esc(COLUMNS.get(c, c))}</th>" for c in columns))
         parts.append("</tr></thead><tbody>")
         for row in rows:
             cells = "".join(
-                f"<td class='{'n' if isinstance(row[c], int | float) else ''}'>{esc(_cell(c, row[c]))}</td>"
+                f"<td class='{'n' if isinstance(row[c], int | float) else ''}'>{esc(cell_text(c, row[c]))}</td>"
                 for c in columns
             )
             parts.append(f"<tr>{cells}</tr>")
@@ -188,7 +188,7 @@ def report_xlsx(tables: dict[str, list[dict]], *, title: str, period_label: str)
     book.remove(book.active)
     for key, rows in tables.items():
         sheet = book.create_sheet(SHEET_NAMES.get(key, key)[:31])
-        columns = _columns(rows)
+        columns = table_columns(rows)
         if not columns:
             sheet.append([f"{title} — {period_label}: chưa có số liệu / no data"])
             continue
