@@ -26,7 +26,7 @@ sys.path = [
 def run(runner: str, limit: int) -> dict:
     data_dir = Path(tempfile.mkdtemp(prefix=f"bantin-bench-{runner}-"))
     os.environ["BANTIN_DATA_DIR"] = str(data_dir)
-    from bantin.demo.run import DemoReviewer
+    from bantin.demo.run import DemoReviewer, demo_reviewer
     from bantin.local_run import production_flow
     from bantin.settings import load_settings
 
@@ -52,7 +52,7 @@ def run(runner: str, limit: int) -> dict:
             )
             ids.append(str(storage.save_draft(session=session, draft=draft)[0].id))
     engine.dispose()
-    reviewer = DemoReviewer()
+    reviewer = DemoReviewer(*demo_reviewer(settings))
     reviewer.start()
     started = time.perf_counter()
     try:

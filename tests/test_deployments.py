@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -234,3 +235,58 @@ def test_bantin_produce_refuses_an_unknown_or_empty_bulletin_id(settings: Pipeli
         result = runner.invoke(app, args)
         assert result.exit_code == 2, result.output
         assert "bantin bulletins list" in result.output and "Lỗi:" in result.output
+
+
+@pytest.fixture
+def prefect_harness():  # type: ignore[no-untyped-def]
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def test_editor_run_stores_the_draft_and_produces_it_for_review(
+    settings: PipelineSettings, monkeypatch: pytest.MonkeyPatch, prefect_harness: None
+) -> None:
+    import threading
+
+    import storage
+    from flows.review import paused_reviews, submit_review
+
+    monkeypatch.setenv("BANTIN_SECRET_KEY", "deployments-test-key")
+    monkeypatch.setenv("BANTIN_REVIEW_POLL_SECONDS", "0.5")
+    engine = storage.make_engine(settings.resolved_database_url)
+    devices = (Path(__file__).resolve().parents[1] / "bantin" / "demo" / "devices.json").read_text("utf-8")
+    with storage.session_scope(engine) as session:
+        storage.import_records(session=session, rows=storage.parse_records(devices, "json"))
+        person, secret = storage.add_person(
+            session,
+            name="Hồ Văn Duyệt",
+            unit_code="18904",
+            role="reviewer",
+            secret_key=b"deployments-test-key",
+        )
+        person_id = person.id
+    engine.dispose()
+    draft = {**EDITOR_INPUT, "priority": "Ưu tiên"}  # a normal one could expire at a window's start
+    outcome: dict = {}
+    run = threading.Thread(
+        target=lambda: outcome.update(write_bulletin(EditorDraft.model_validate(draft))), daemon=True
+    )
+    run.start()
+    deadline = time.monotonic() + 300
+    while not (waiting := paused_reviews()) and run.is_alive():
+        assert time.monotonic() < deadline, "no review was started for the editor's bulletin"
+        time.sleep(1)
+    assert waiting, outcome
+    submit_review(
+        waiting[0].flow_run_id,
+        reviewer=person_id,
+        code=storage.totp_code(secret),
+        decision=storage.ReviewDecision.approve,
+    )
+    run.join(timeout=300)
+    bulletin = str(outcome["bulletin_id"])
+    assert outcome["production"][bulletin]["decision"] == "approve"
+    assert outcome["production"][bulletin]["distribution"]["items_created"] > 0
+    assert stored_bulletins(settings)[0][:3] == ("Lịch tiêm chủng tháng 12", "dich_benh_y_te", "priority")

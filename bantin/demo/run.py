@@ -14,7 +14,19 @@ from bantin.local_run import run_production as run_local_production
 from bantin.settings import Settings
 
 DEMO_PROVINCE = "Quảng Trị"
-DEMO_REVIEWER = "Nguyễn Thị Lan (lãnh đạo UBND xã, demo)"
+DEMO_REVIEWER = "Nguyễn Thị Lan"
+DEMO_REVIEWER_UNIT = "44"  # the province: authority over every demo commune
+DEMO_REVIEWER_OFFICE = "Phó Chủ tịch UBND tỉnh (demo)"
+HOW_TO_REVIEW = (
+    "Sản xuất bản tin / Producing bulletins. Mỗi phiên bản chờ duyệt trong một lượt chạy riêng / each version "
+    "waits for its review in a run of its own. A real reviewer is added once with `bantin people add NAME "
+    "--unit CODE --role reviewer`, which shows a one-time-code secret (QR code) for an authenticator app; "
+    "then, in the Prefect UI (`prefect server start`, Runs → the waiting review-bulletin run → Resume, in "
+    "the run's ⋮ menu in the V2 UI), they read the review sheet, play the audio, choose their name, type the "
+    "6-digit code and choose 'duyệt' (approve), 'từ chối' (reject) or 'yêu cầu sửa' (request changes). "
+    "`bantin reviews list` and `bantin reviews submit RUN_ID --decision approve --reviewer NAME` (the code "
+    "is asked at a prompt) do the same from a shell. The demo approves as its demo reviewer:"
+)
 
 
 def _say(text: str) -> None:
@@ -52,11 +64,64 @@ def load_demo_data(settings: Settings) -> list[str]:
     return ids
 
 
-class DemoReviewer(threading.Thread):
-    """Approves every paused review through Prefect's resume API, as a named reviewer would."""
+def demo_reviewer(settings: Settings) -> tuple[int, str]:
+    """The demo's provincial reviewer (added once) and a one-time-code secret for it; returns (id, secret).
 
-    def __init__(self) -> None:
+    The secret is shown only when it is made, so a rerun re-issues it (the old one stops working),
+    as an officer who lost their authenticator would.
+    """
+    import storage
+
+    engine = storage.make_engine(settings.resolved_database_url)
+    key = settings.secret_key_bytes()
+    with storage.session_scope(engine) as session:
+        try:
+            person, secret = storage.reissue_secret(session, DEMO_REVIEWER, secret_key=key, actor="demo")
+        except storage.UnknownPerson:
+            person, secret = storage.add_person(
+                session,
+                name=DEMO_REVIEWER,
+                unit_code=DEMO_REVIEWER_UNIT,
+                role="reviewer",
+                office=DEMO_REVIEWER_OFFICE,
+                emergency=True,  # pre-authorised: the demo has an emergency bulletin
+                secret_key=key,
+                actor="demo",
+            )
+        person_id = person.id
+    engine.dispose()
+    return person_id, secret or ""
+
+
+class OneTimeCodes:
+    """The codes an authenticator app shows: each approval takes a 30-second step not used before.
+
+    A code is accepted one step early, so a second approval needs no wait; a third waits for the
+    clock, exactly as a reviewer approving several bulletins at once would.
+    """
+
+    def __init__(self, secret: str) -> None:
+        self.secret, self.last_step = secret, 0
+
+    def next(self, stop: threading.Event) -> str | None:
+        from datetime import UTC, datetime
+
+        import storage
+
+        step = max(int(time.time() // 30), self.last_step + 1)
+        while step > int(time.time() // 30) + 1:
+            if stop.wait(0.5):
+                return None
+        self.last_step = step
+        return storage.totp_code(self.secret, datetime.fromtimestamp(step * 30 + 1, UTC))
+
+
+class DemoReviewer(threading.Thread):
+    """Approves every waiting review through Prefect's API with a fresh one-time code, as a reviewer would."""
+
+    def __init__(self, person_id: int, secret: str) -> None:
         super().__init__(daemon=True, name="demo-reviewer")
+        self.person_id, self.codes = person_id, OneTimeCodes(secret)
         self.stop = threading.Event()
         self.approved: list[int | None] = []
         self.errors: list[str] = []
@@ -65,22 +130,27 @@ class DemoReviewer(threading.Thread):
         from flows.review import paused_reviews, submit_review
         from storage import ReviewDecision
 
-        seen: set[str] = set()
+        answered: set[tuple[str, str]] = set()  # a refused answer makes a new form (a new pause key)
         while not self.stop.is_set():
             try:
                 for paused in paused_reviews():
-                    if str(paused.flow_run_id) + str(paused.version_id) in seen:
+                    if (str(paused.flow_run_id), paused.pause_key) in answered:
                         continue
-                    seen.add(str(paused.flow_run_id) + str(paused.version_id))
+                    code = self.codes.next(self.stop)
+                    if code is None:
+                        return
+                    answered.add((str(paused.flow_run_id), paused.pause_key))
                     submit_review(
                         paused.flow_run_id,
+                        reviewer=self.person_id,
+                        code=code,
                         decision=ReviewDecision.approve,
-                        reviewer=DEMO_REVIEWER,
                         comment="Đồng ý phát / Approved for broadcast (demo)",
                     )
                     self.approved.append(paused.version_id)
                     _say(
-                        f"Duyệt / Approved version {paused.version_id} as {DEMO_REVIEWER} (run {paused.flow_run_id})"
+                        f"Duyệt / Approved version {paused.version_id} as {DEMO_REVIEWER} "
+                        f"with one-time code {code} (run {paused.flow_run_id})"
                     )
             except Exception as exc:  # keep polling through a transient API error
                 self.errors.append(repr(exc))
@@ -88,8 +158,8 @@ class DemoReviewer(threading.Thread):
 
 
 def run_production(settings: Settings, bulletin_ids: list[str]) -> dict:
-    """Run the production flow while the demo reviewer approves each pause."""
-    reviewer = DemoReviewer()
+    """Run the production flow while the demo reviewer approves each waiting review."""
+    reviewer = DemoReviewer(*demo_reviewer(settings))
     reviewer.start()
     try:
         return run_local_production(settings, bulletins=bulletin_ids, review_timeout_minutes=10)
@@ -124,12 +194,7 @@ def run_demo(settings: Settings, *, devices: int = 10, seed: int = 7) -> dict:
     prepare_prefect(settings)
     typer.echo(f"bantin demo — dữ liệu / data dir: {settings.data_dir.resolve()}")
     bulletin_ids = load_demo_data(settings)
-    typer.echo(
-        "Sản xuất bản tin / Producing bulletins. Each run pauses for a review: in the Prefect UI "
-        "(`prefect server start`, then Flow Runs → the paused run → Resume) a reviewer fills the form "
-        "(decision, reviewer, comment); `bantin reviews list` / `bantin reviews submit RUN_ID --decision approve "
-        "--reviewer NAME` does the same from a shell. The demo approves as a named demo reviewer:"
-    )
+    typer.echo(HOW_TO_REVIEW)
     outcome = run_production(settings, bulletin_ids)
     fleet = run_fleet(settings, devices, seed)
     _say(f"Thiết bị / Devices: {fleet}")

@@ -58,6 +58,7 @@ class Stack:
 
     root: Path
     port: int = field(default_factory=free_port)
+    gateway_port: int = field(default_factory=free_port)
     server: subprocess.Popen | None = None
     workers: list[subprocess.Popen] = field(default_factory=list)
 
@@ -68,6 +69,10 @@ class Stack:
     @property
     def ui_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def data_dir(self) -> Path:
@@ -90,6 +95,7 @@ class Stack:
             BANTIN_DATA_DIR=str(self.data_dir),
             BANTIN_SECRET_KEY=SECRET_KEY,
             BANTIN_REVIEW_POLL_SECONDS="1",
+            BANTIN_PUBLIC_GATEWAY_URL=self.gateway_url,
         )
         env.update(extra)
         return env
@@ -133,6 +139,32 @@ class Stack:
         )
         self.workers.append(process)
         return process
+
+    def start_gateway(self) -> None:
+        """The device gateway (`uvicorn gateway.app:app`), which also serves reviewers' audio links."""
+        self.workers.append(
+            subprocess.Popen(
+                [
+                    str(BIN / "uvicorn"),
+                    "gateway.app:app",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.gateway_port),
+                ],
+                env=self.env(),
+                cwd=REPO,
+                stdout=self.log("gateway"),
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        )
+
+        def answers() -> bool:
+            with urllib.request.urlopen(f"{self.gateway_url}/healthz", timeout=5) as response:
+                return response.status == 200
+
+        wait_until(answers, timeout=60, what=f"the gateway on port {self.gateway_port}")
 
     def stop_workers(self) -> None:
         for process in self.workers:

@@ -40,7 +40,12 @@ def test_demo_reaches_devices_and_reruns_without_duplicates(tmp_path: Path) -> N
     assert figure(first, "produced") == 4 and figure(first, "approved") == 4
     assert figure(first, "confirmations") > 0 and figure(first, "devices reached") > 0
     assert list((tmp_path / "objects" / "audio").glob("*.mp3"))
-    assert list((tmp_path / "objects" / "reports").glob("*.md"))
+    assert list((tmp_path / "objects" / "reports").rglob("*.md"))  # reports/<period>/<unit>/
+    with sqlite3.connect(tmp_path / "bantin.db") as db:  # approved by a named reviewer with one-time codes
+        approvals = db.execute(
+            "select count(*) from review r join person p on p.id = r.person_id where r.decision = 'approve'"
+        ).fetchone()[0]
+    assert approvals == 4
     before = counts(tmp_path)
     second = run_demo(tmp_path)
     after = counts(tmp_path)
