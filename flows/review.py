@@ -400,15 +400,25 @@ def distribute(settings: PipelineSettings, version_id: int) -> dict:
     }
 
 
-def _settled(session, version_id: int) -> Outcome | None:  # type: ignore[no-untyped-def]
-    """The outcome already stored for a version, if its review has ended."""
+def _settled(session, version_id: int, run_id: str | None = None) -> Outcome | None:  # type: ignore[no-untyped-def]
+    """The outcome already stored for a version, if its review has ended.
+
+    A run that reruns from the top (a deployment's suspended run) finds its own earlier edit here
+    and carries on with the version the edit made.
+    """
     request = storage.get_review_request(session, version_id)
     if request is None or request.status == storage.ReviewRequestStatus.waiting:
         return None
     if request.status == storage.ReviewRequestStatus.expired:
         return Outcome("expired")
     review = storage.latest_review(session, version_id)
-    return Outcome("decided", review.decision, review.reviewer) if review else Outcome("expired")
+    if review is None:
+        return Outcome("expired")
+    if review.decision == ReviewDecision.request_changes and run_id and review.flow_run_id == run_id:
+        edited = storage.edited_from(session, version_id)
+        if edited is not None:
+            return Outcome("edited", review.decision, review.reviewer, new_version_id=edited)
+    return Outcome("decided", review.decision, review.reviewer)
 
 
 def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll_s: float):  # type: ignore[no-untyped-def]
@@ -463,7 +473,7 @@ def review_version(
                 content_hash=storage.version_digest(session, version_id),
                 details={"flow_run_id": run_id, "due_at": due.isoformat(), "priority": job.priority.value},
             )
-        settled = _settled(session, version_id)
+        settled = _settled(session, version_id, run_id)
         if settled is not None:
             return settled
         if not created and request.flow_run_id != run_id:
@@ -473,7 +483,7 @@ def review_version(
     attempt, notice, hold_until = 0, "", None
     while True:
         with stages.open_session(settings) as session:
-            settled = _settled(session, version_id)
+            settled = _settled(session, version_id, run_id)
             if settled is not None:
                 return settled
             request = storage.get_review_request(session, version_id)
@@ -620,14 +630,16 @@ def produce_edit(settings: PipelineSettings, version_id: int, voice: str) -> Non
 
     with stages.open_session(settings) as session:
         job = storage.production_job(session, version_id)
-        script = next(
-            r.text
+        texts = {
+            r.kind: r.text
             for r in storage.review_material(session, version_id).renditions
-            if r.language == "vie" and r.kind == RenditionKind.script
-        )
-        text = stages.edited_text(script, title=job.title)
-        stages.save_text(session, version_id, text, kinds=(RenditionKind.spoken, RenditionKind.eboard))
-    synthesize(settings, version_id, text.spoken, voice)
+            if r.language == "vie"
+        }
+        if RenditionKind.spoken not in texts:  # a rerun finds them stored
+            text = stages.edited_text(texts[RenditionKind.script], title=job.title)
+            stages.save_text(session, version_id, text, kinds=(RenditionKind.spoken, RenditionKind.eboard))
+            texts[RenditionKind.spoken] = text.spoken
+    synthesize(settings, version_id, texts[RenditionKind.spoken], voice)
 
 
 @flow(name="review-bulletin", log_prints=True)

@@ -17,6 +17,7 @@ from storage.models import (
     BulletinStatus,
     BulletinVersion,
     Priority,
+    Rendition,
     RenditionKind,
     utcnow,
 )
@@ -179,3 +180,23 @@ def as_utc(moment: datetime | None) -> datetime | None:
     if moment is None:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def edited_from(session: Session, version_id: int) -> int | None:
+    """The version a reviewer's edited script made from ``version_id`` (derive_version with script=), if any."""
+    version = get_version(session, version_id)
+    query = (
+        select(BulletinVersion.id, Rendition.details)
+        .join(Rendition, col(Rendition.version_id) == col(BulletinVersion.id))
+        .where(
+            BulletinVersion.bulletin_id == version.bulletin_id,
+            col(BulletinVersion.number) > version.number,
+            Rendition.kind == RenditionKind.script,
+            Rendition.language == "vie",
+        )
+        .order_by(col(BulletinVersion.number))
+    )
+    for found_id, details in session.exec(query).all():
+        if (details or {}).get("from_version") == version.number and (details or {}).get("edited_by"):
+            return found_id
+    return None

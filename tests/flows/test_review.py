@@ -222,7 +222,8 @@ def test_reviews_are_answered_in_any_order_and_an_emergency_never_waits_behind_t
         assert items and {i.priority for i in items} == {storage.Priority.emergency}
 
 
-def test_an_edited_script_becomes_a_new_version_reviewed_in_the_same_run(world: World) -> None:
+def test_an_edited_script_becomes_a_new_version_reviewed_in_the_same_run(any_world: World) -> None:
+    world = any_world
     commune, province = world.people["commune"], world.people["province"]
     bulletin = world.submit(NORMAL_A)
     production = Production(bulletin)
@@ -260,5 +261,7 @@ def test_an_edited_script_becomes_a_new_version_reviewed_in_the_same_run(world: 
             if r.kind == storage.RenditionKind.script
         )
         assert script == edited
+        assert storage.edited_from(session, paused.version_id) == again.version_id
+        assert storage.edited_from(session, again.version_id) is None
         items = session.exec(select(storage.PlaylistItem)).all()
         assert {i.version_id for i in items} == {again.version_id}
