@@ -172,6 +172,7 @@ _API: dict[str, str] = {
     "review_material": "storage.production",
     "review_deadline": "storage.production",
     "as_utc": "storage.production",
+    "edited_from": "storage.production",
     "TranslationMemoryEntry": "storage.models",
     "UnitLanguages": "storage.models",
     "TranslatorLanguage": "storage.models",
