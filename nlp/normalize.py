@@ -58,21 +58,20 @@ def ascii_digits(text: str) -> str:
 
 def normalize_line(line: str, context: Context, *, strict: bool = False) -> str:
     """Apply every rule to one line of cleaned text; ``strict`` lets a failing rule raise."""
-    has_digits = _DIGIT.search(line) is not None
+    checked = None  # the text whose digits were last looked for: rules rewrite the line as they go
     for rule in RULES:
-        if not has_digits and rule in NEEDS_DIGITS:
-            continue
+        if rule in NEEDS_DIGITS:
+            if line is not checked:
+                has_digits, checked = _DIGIT.search(line) is not None, line
+            if not has_digits:
+                continue
         try:
-            changed = rule(line, context)
+            line = rule(line, context)
         except Exception:
             # A broadcast must not stop on one odd line: skip the rule, the last rules still
             # read every digit. Tests run with strict=True so such a failure is still caught.
             if strict:
                 raise
-            continue
-        if changed != line:
-            has_digits = _DIGIT.search(changed) is not None
-        line = changed
     return line
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nlp.numbers import read_digits, read_number, read_vietnamese_number
 
@@ -57,18 +58,20 @@ def _trie_pattern(node: dict[str, dict]) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
-# Letters a ``(?i)`` pattern takes for "i" or "s" although ``str.lower`` does not turn them into those.
-_OTHER_CASES = re.compile("[İıſ]")
+# Letters a ``(?i)`` pattern takes for "i" or "s" although ``str.lower`` does not turn them into those:
+# dotless ı and long ſ stay as they are, İ becomes "i" and a combining dot (U+0307).
+_OTHER_CASES = ("ı", "ſ", "\u0307")
 
 
 def may_hold_words(line: str, words: Iterable[str]) -> bool:
     """A quick test, false only when no ``(?i)`` pattern for these lower-case Vietnamese ``words`` can match ``line``."""
-    if _OTHER_CASES.search(line):
-        return True
     lower = line.lower()
+    if any(ch in lower for ch in _OTHER_CASES):
+        return True
     return any(word in lower for word in words)
 
 
+@lru_cache(maxsize=4096)
 def read_written_number(text: str) -> str:
     """Read "1.500", "12,5", "-3" or a dotted non-thousands number such as "4.0" ("bốn chấm không")."""
     sign = "âm " if text.startswith("-") else ""
@@ -82,7 +85,10 @@ def read_written_number(text: str) -> str:
 
 def words_before(match: re.Match[str], words: int = 3) -> str:
     """The last few words before a match, lowercased."""
-    return " ".join(match.string[: match.start()].lower().split()[-words:])
+    before = match.string[: match.start()]
+    if words < 1:
+        return " ".join(before.lower().split()[-words:])
+    return " ".join(word.lower() for word in before.rsplit(None, words)[-words:])
 
 
 def spaced(text: str) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 DIGITS = ("không", "một", "hai", "ba", "bốn", "năm", "sáu", "bảy", "tám", "chín")
 _SCALES = ("", "nghìn", "triệu", "tỷ")
 # Amounts of any realistic size are read as numbers (10**15 is "một triệu tỷ", 10**18 "một tỷ tỷ");
@@ -68,6 +70,7 @@ def _read_groups(n: int, *, leading: bool) -> str:
     return " ".join(words)
 
 
+@lru_cache(maxsize=4096)  # bulletins repeat the same days, months, years and counts
 def read_number(digits: str) -> str:
     """Read an integer written as digits; leading zeros dropped, very long ones read digit by digit."""
     digits = "".join(d for d in digits if d in "0123456789")
