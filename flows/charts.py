@@ -60,7 +60,7 @@ def reach_by_commune(units: list[dict]) -> bytes:
 
 def plays_over_time(days: list[dict]) -> bytes:
     """Lines: scheduled and played items per day."""
-    from datetime import date
+    from datetime import date, timedelta
 
     fig = _figure()
     ax = fig.subplots()
@@ -68,9 +68,16 @@ def plays_over_time(days: list[dict]) -> bytes:
         _empty(ax)
     else:
         x = [date.fromisoformat(d["day"]) if isinstance(d["day"], str) else d["day"] for d in days]
-        ax.plot(x, [d["targeted"] for d in days], label="Lên lịch / Scheduled", color="#999999")
-        ax.plot(x, [d["played"] for d in days], label="Đã phát / Played", color="#2b7a78")
-        ax.plot(x, [d["played_on_time"] for d in days], label="Đúng giờ / On time", color="#f4a259")
+        marker = "o" if len(x) < 40 else None  # single days stay visible
+        ax.plot(
+            x, [d["targeted"] for d in days], label="Lên lịch / Scheduled", color="#999999", marker=marker
+        )
+        ax.plot(x, [d["played"] for d in days], label="Đã phát / Played", color="#2b7a78", marker=marker)
+        ax.plot(
+            x, [d["played_on_time"] for d in days], label="Đúng giờ / On time", color="#f4a259", marker=marker
+        )
+        ax.set_xlim(x[0] - timedelta(days=1), x[-1] + timedelta(days=1))
+        ax.set_ylim(bottom=0)
         ax.legend()
         fig.autofmt_xdate()
     ax.set_title(CHART_TITLES["plays_over_time"])

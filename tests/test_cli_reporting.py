@@ -94,3 +94,31 @@ def test_officer_code_is_shown_once_and_only_for_officers(data_dir: Path) -> Non
     assert result.exit_code == 0 and "otpauth://totp/" in result.output
     refused = invoke("officer", "code", "#999")
     assert refused.exit_code == 2 and "Lỗi:" in refused.output
+
+
+def test_the_annual_report_renders_with_its_charts_in_chromium(data_dir: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from tests.gateway.test_officer import CHROMIUM_ARGS, SCREENSHOTS
+
+    assert invoke("report", "annual", "--year", "2026", "--out", str(data_dir)).exit_code == 0
+    report = data_dir / "bao-cao-annual-2025-12-15-all.html"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS
+        )
+        page = browser.new_page(viewport={"width": 1100, "height": 900})
+        page.goto(report.as_uri())
+        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.naturalWidth)")
+        assert len(widths) == 4 and all(w > 300 for w in widths)  # every chart decoded
+        assert page.locator("h1").inner_text().startswith("Đánh giá hiệu quả truyền thanh cơ sở")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / "annual-report.png"), full_page=True)
+        browser.close()
+
+
+def test_export_keys_are_issued_once_and_scoped(data_dir: Path) -> None:
+    result = invoke("export-key", "create", "--unit", "C1", "--name", "Hệ thống thông tin nguồn trung ương")
+    assert result.exit_code == 0 and "X-API-Key: bte_" in result.output
+    assert invoke("export-key", "create", "--unit", "NOPE", "--name", "x").exit_code == 2
+    assert invoke("export-key", "revoke", "1").exit_code == 0
