@@ -55,8 +55,9 @@ _DEADLINE = re.compile(
     re.IGNORECASE,
 )
 _DESTINATION = re.compile(
-    r"\b(?:đến|tới|về|tại)\s+(?:ngay\s+)?((?:trường|nhà văn hóa|trạm y tế|trụ sở|hội trường|ubnd|ủy ban|điểm|"
-    r"bệnh viện|trung tâm|công an|bưu điện|nhà|thôn|bản|ấp|xóm)(?:\s+[\wÀ-ỹ]+){0,3})",
+    r"\b(?:đến|tới|về|tại)\s+(?:ngay\s+)?((?:trường|nhà văn hóa|nhà sinh hoạt|trạm y tế|trụ sở|hội trường|ubnd|"
+    r"ủy ban|điểm|bệnh viện|trung tâm|công an|bưu điện|thôn|bản|ấp|xóm)"
+    r"(?:\s(?!(?:hoặc|để|khi|trong|ít|lấy|và|từ|trước|vào|lúc|gọi)\b)[\wÀ-ỹ]+){0,3})",
     re.IGNORECASE,
 )
 

@@ -16,7 +16,10 @@ CANDIDATES = 12  # clauses considered for the board, best first; every combinati
 # Value of a dated event people can attend ("Ngày 28/11, xã tổ chức ra quân...") with no call to action.
 EVENT_VALUE = 0.8
 # Words that make a dated clause a report of the past rather than an event to come.
-_PAST = re.compile(r"\b(?:đến nay|vừa qua|trước đó|năm trước|đã|từng|ghi nhận|xảy ra)\b", re.IGNORECASE)
+_PAST = re.compile(
+    r"\b(?:đến nay|vừa qua|trước đó|năm trước|đã|từng|ghi nhận|xảy ra|có \d+ (?:trường hợp|ca|người|hộ))\b",
+    re.IGNORECASE,
+)
 # A place people go to or act at: after "đến, tới, về, tại, ở", a named place or a public building.
 _PLACE_NOUNS = (
     r"(?:Trường|Nhà văn hóa|Trạm [Yy] tế|Trung tâm|Trụ sở|Hội trường|UBND|Ủy ban|Điểm|Bệnh viện|Chợ|Sân|"
@@ -44,10 +47,9 @@ _LIST_MARK = re.compile(
 _WORD = re.compile(r"\w+", re.UNICODE)
 _HOTLINE = re.compile(r"đường dây nóng|khẩn cấp|báo ngay|gọi", re.IGNORECASE)
 # Where a sentence holds a new point: ";", a list's ":", or a comma before a prohibition.
-_CLAUSE_BREAK = re.compile(
-    r";\s+|,\s+(?=(?:tuyệt đối|nghiêm cấm|không được|không(?!\s(?:phải|chỉ|quá|có))|đừng|cấm)\s)",
-    re.IGNORECASE,
-)
+_CLAUSE_BREAK = re.compile(r";\s+|,\s+(?=(?:tuyệt đối|nghiêm cấm|không được|đừng|cấm)\s)", re.IGNORECASE)
+# The end of a sentence that announces a list ("... thực hiện nghiêm các biện pháp sau").
+_ANNOUNCES_LIST = re.compile(r"\b(?:sau|như sau|sau đây|gồm|bao gồm|cụ thể)$", re.IGNORECASE)
 # Calls to action a reading may start at, leaving the subject out ("Sơ tán đến nơi an toàn trước 17h").
 _ACTION_VERB = re.compile(
     r"(?<!chưa )(?<!không )(?<!đã )(?<!được )\b(?:sơ tán|di dời|khẩn trương|tuyệt đối|nghiêm cấm|không được|"
@@ -59,6 +61,10 @@ _LIST_INTRO = re.compile(
     r"^(?:các |những )?((?:điểm|nơi|địa điểm) (?:tiếp nhận|tập trung|sơ tán|tránh trú|trú ẩn|đón|tiêm|khám|"
     r"thu gom|phát|bán))\b[^:]{0,60}?\s(?:gồm|bao gồm|là)\s*:?\s+",
     re.IGNORECASE,
+)
+# A partner organisation ("UBND xã phối hợp với HTX Long Thạnh tổ chức ...") the reader does not need.
+_PARTNER = re.compile(
+    r"\s(?:phối hợp với|cùng với|kết hợp với)\s[^,;]*?(?=\s(?:tổ chức|mở|tiến hành|thực hiện)\b)"
 )
 # Who is asked: a reading that starts at the call to action may leave only these subjects out.
 _SUBJECT = re.compile(
@@ -117,7 +123,8 @@ def action_points(sentences: Sequence[str]) -> list[Point]:
         for part in _CLAUSE_BREAK.split(sentence):
             text = _LIST_MARK.sub("", part.strip(" ,;:.!?"))
             action = _drop_framing(text, keep_short=False)
-            if part.rstrip().endswith(":") or len(_WORD.findall(action)) < 3 or not _has_predicate(action):
+            announces = part.rstrip().endswith(":") or _ANNOUNCES_LIST.search(text)
+            if announces or len(_WORD.findall(action)) < 3 or not _has_predicate(action):
                 continue  # a list's announcement, framing alone, or a date alone
             points.append(Point(text[0].upper() + text[1:], len(points)))
     return points
@@ -130,8 +137,16 @@ def eboard_text(title: str | None, sentences: Sequence[str], max_chars: int = 18
     ("UBND xã đề nghị bà con"), lead clauses and side clauses, never by cutting a date or a place away
     from the action it belongs to; a phone number that fits in no clause gets a line of its own.
     """
-    headline = clip(title or (sentences[0] if sentences else ""), max(20, min(80, max_chars * 2 // 5)))
     points = action_points(sentences)
+    title = title or (sentences[0] if sentences else "")
+    longest = max(20, min(80, max_chars * 2 // 5))
+    # the headline gives up words when the board then tells more of what to do (where, by when)
+    boards = [_board(clip(title, limit), points, max_chars) for limit in (longest, max(20, longest * 2 // 3))]
+    return max(boards, key=lambda board: (board[0], board[1]))[2]
+
+
+def _board(headline: str, points: Sequence[Point], max_chars: int) -> tuple[float, int, str]:
+    """The best board under this headline: its value, the headline's length, and its text."""
     shown = headline.lower()
     hotline = _hotline_line(points, shown)
     budget = max_chars - len(headline) - (len(hotline) + 1 if hotline else 0)
@@ -149,7 +164,18 @@ def eboard_text(title: str | None, sentences: Sequence[str], max_chars: int = 18
     shown += "\n" + "\n".join(line.lower() for _, line in lines)
     if hotline and hotline.removeprefix("Gọi ").lower() not in shown:
         lines.append((len(points), hotline))
-    return "\n".join([headline, *(text for _, text in sorted(lines))])[:max_chars]
+    text = "\n".join([headline, *(line for _, line in sorted(lines))])[:max_chars]
+    return _kinds_told(best, headline.lower()), len(headline), text
+
+
+def _kinds_told(combo: Sequence[tuple[Point, str]], shown: str) -> float:
+    """How many of action, time and place the lines tell that the headline does not."""
+    kept = lambda items, line: [i for i in items if i.lower() in line.lower() and i.lower() not in shown]  # noqa: E731
+    return (
+        any(point.action > 0 for point, _ in combo)
+        + any((point.action > 0 or point.upcoming) and kept(point.times, line) for point, line in combo)
+        + any(kept(point.places, line) for point, line in combo)
+    )
 
 
 def _board_value(combo: Sequence[tuple[Point, str]], shown: str) -> float:
@@ -165,7 +191,7 @@ def _board_value(combo: Sequence[tuple[Point, str]], shown: str) -> float:
 def _line_value(point: Point, shown: str) -> float:
     """What a reader gains from this clause on the board: an action, and where, when and whom to call."""
     new = lambda items: [i for i in items if i.lower() not in shown]  # noqa: E731
-    action = min(point.action, 3.0)
+    action = min(point.action, 3.0) * (1.0 if point.upcoming else 0.5)  # a report of what happened
     times = bool(new(point.times))
     if not action and not (times and point.upcoming):
         return 0.0  # the phone number gets its own line
@@ -183,6 +209,7 @@ def _shortest_reading(point: Point, limit: int) -> str | None:
     readings = [point.text]
     readings.append(drop_lead_clause(readings[-1] + ".").rstrip("."))
     readings.append(_drop_framing(readings[-1]))
+    readings.append(_PARTNER.sub(" ", readings[-1]))
     readings += [drop_side_clauses(r + ".").rstrip(".") for r in readings]
     readings += [_from_action_verb(r) for r in readings]
     readings += [

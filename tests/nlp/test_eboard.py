@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from bench.keyfacts import dates_without_event, eboard_keeps
+from bench.keyfacts import dates_without_event, eboard_actionables, eboard_keeps
 from nlp.clean import clean_text
 from nlp.eboard import action_points, eboard_text
+from nlp.entities import find_entities
 from nlp.sentences import split_sentences
 from nlp.summary import summarize
 
@@ -58,6 +59,19 @@ def test_evacuation_board_says_where_to_go_by_when_and_whom_to_call() -> None:
     assert "Nhà văn hóa thôn Đồng Tâm" in action and "18h hôm nay" in action
     assert "0239 3856 112" in eboard
     assert len(eboard) <= 180
+
+
+def test_emergency_boards_say_where_by_when_and_whom_even_under_a_long_title() -> None:
+    emergencies = [b for b in BULLETINS if b["category"] == "khan_cap"]
+    assert emergencies
+    for bulletin in emergencies:
+        eboard = board(bulletin)
+        found = eboard_actionables(split_sentences(clean_text(bulletin["body"])))
+        lines = "\n".join(eboard.split("\n")[1:])
+        assert any(e.label == "TIME" for e in find_entities(lines)), eboard  # by when
+        assert re.search(r"(?i)trường|nhà văn hóa|trụ sở|điểm", lines), eboard  # where to go
+        assert any(phone in eboard for phone in found["phones"]), eboard  # whom to call
+        assert len(eboard) <= 180
 
 
 def test_a_date_is_never_shown_without_what_happens_then() -> None:
