@@ -21,6 +21,7 @@ from nlp.languages import Language, list_languages
 MANIFEST = "bantin-translation.json"
 FORMATS = ("nllb", "m2m100", "marian")
 MAX_INPUT_TOKENS = 256
+BATCH_SIZE = 8
 _CODE_FIELD = {"nllb": "nllb", "m2m100": "m2m100"}
 
 
@@ -208,27 +209,35 @@ class NeuralTranslator:
         return {"forced_bos_token_id": token_id}, ""
 
     def translate(self, texts: list[str], language: Language) -> list[str]:
-        """One translation per text, in order (beam search, NFC)."""
+        """One translation per text, in order (beam search, NFC), in batches of similar length."""
         if not texts:
             return []
         tokenizer, model = _load(str(self.info.path))
+        extra, prefix = self._target(tokenizer, language)
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out: dict[int, str] = {}
+        for start in range(0, len(order), BATCH_SIZE):
+            chunk = order[start : start + BATCH_SIZE]
+            for i, text in zip(
+                chunk,
+                self._generate(tokenizer, model, [prefix + texts[i] for i in chunk], extra),
+                strict=True,
+            ):
+                out[i] = text
+        return [out[i] for i in range(len(texts))]
+
+    def _generate(self, tokenizer, model, texts: list[str], extra: dict) -> list[str]:  # type: ignore[no-untyped-def]
         import torch
 
-        extra, prefix = self._target(tokenizer, language)
         batch = tokenizer(
-            [prefix + t for t in texts],
-            return_tensors="pt",
-            padding=True,
-            truncation=True,
-            max_length=MAX_INPUT_TOKENS,
+            texts, return_tensors="pt", padding=True, truncation=True, max_length=MAX_INPUT_TOKENS
         )
         batch.pop("token_type_ids", None)
-        longest = int(batch["input_ids"].shape[1])
+        # A translation is rarely much longer than its source in tokens; the cap bounds a model that never stops.
+        limit = int(1.5 * batch["input_ids"].shape[1]) + 8
         try:
             with torch.no_grad():
-                output = model.generate(
-                    **batch, **extra, max_new_tokens=2 * longest + 8, num_beams=2, do_sample=False
-                )
+                output = model.generate(**batch, **extra, max_new_tokens=limit, num_beams=2, do_sample=False)
         except (RuntimeError, ValueError, IndexError) as exc:
             raise _broken(self.info.path, f"generation failed: {exc}", f"sinh bản dịch lỗi: {exc}") from exc
         decoded = tokenizer.batch_decode(output, skip_special_tokens=True, clean_up_tokenization_spaces=False)
