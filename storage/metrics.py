@@ -301,17 +301,17 @@ def _leaf_sql(d: _Dialect, period: ReportPeriod, scope: str) -> str:
     )
     reference = period.since or utcnow()
     offset = int(reference.astimezone(ZoneInfo(period.timezone)).utcoffset().total_seconds())
-    return f"""
-WITH RECURSIVE {scope},
-items AS (
+    item_rows = f"""
     SELECT pi.id, pi.bulletin_id, pi.version_id, pi.language,
            COALESCE(pi.unit_code, dv.unit_code) AS unit_code, pi.starts_at, pi.ends_at,
            CASE WHEN pi.delivered_at IS NULL THEN 0 ELSE 1 END AS delivered, r.duration_s AS planned_s
     FROM playlist_item pi
     JOIN device dv ON dv.id = pi.device_id
     JOIN rendition r ON r.id = pi.rendition_id
-    WHERE {" AND ".join(where)}
-),
+    WHERE {" AND ".join(where)}"""
+    return f"""
+WITH RECURSIVE {scope},
+items AS ({item_rows}),
 plays AS (
     SELECT c.playlist_item_id AS item_id,
            MAX(CASE WHEN c.status IN {_SUCCESS} THEN 1 ELSE 0 END) AS played,
@@ -320,7 +320,8 @@ plays AS (
            MAX(CASE WHEN c.status = 'failed' THEN 1 ELSE 0 END) AS failed,
            MAX({heard}) AS heard,
            MIN(CASE WHEN c.status IN {_SUCCESS} THEN {d.epoch(played_at)} END) AS first_play
-    FROM items i JOIN playback_confirmation c ON c.playlist_item_id = i.id
+    -- The item rows again rather than the items CTE: each is used once, so PostgreSQL plans them inline.
+    FROM ({item_rows}) i JOIN playback_confirmation c ON c.playlist_item_id = i.id
     GROUP BY c.playlist_item_id
 ),
 approvals AS (
