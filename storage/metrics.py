@@ -576,6 +576,9 @@ def _headline(targets: list[dict]) -> Headline:
     return Headline(essential=len(essential), reached_all=len(essential) - len(missed), missed=missed)
 
 
+_UPTIME = "uptime_device"
+
+
 def _uptime(session: Session, d: _Dialect, period: ReportPeriod, params: dict, scope: str, now):  # type: ignore[no-untyped-def]
     """Share of five-minute slots with a heartbeat, and of those on FM fallback, per device and unit."""
     now = now or utcnow()
@@ -587,12 +590,15 @@ def _uptime(session: Session, d: _Dialect, period: ReportPeriod, params: dict, s
     if start is not None:
         first = d.greatest(first, str(start.timestamp()))
     expected = f"{d.greatest(f'({end.timestamp()} - {first}) / {UPTIME_BUCKET_SECONDS}', '0')}"
-    sql = f"""
+    # One pass over the heartbeats into a temporary table; devices and units are read from it.
+    session.connection().execute(text(f"DROP TABLE IF EXISTS {_UPTIME}"))
+    _query(
+        session,
+        f"""CREATE TEMPORARY TABLE {_UPTIME} AS
 WITH RECURSIVE {scope},
 beats AS (
     SELECT h.device_id, COUNT(DISTINCT {bucket}) AS up,
-           COUNT(DISTINCT CASE WHEN h.fm_fallback THEN {bucket} END) AS fm,
-           MAX(h.received_at) AS last_beat
+           COUNT(DISTINCT CASE WHEN h.fm_fallback THEN {bucket} END) AS fm
     FROM heartbeat h JOIN device dv ON dv.id = h.device_id
     WHERE dv.unit_code IN (SELECT code FROM scope) {window}
     GROUP BY h.device_id
@@ -600,57 +606,55 @@ beats AS (
 SELECT dv.id AS device_id, dv.unit_code, dv.kind, COALESCE(b.up, 0) AS up, COALESCE(b.fm, 0) AS fm,
        {expected} AS expected
 FROM device dv LEFT JOIN beats b ON b.device_id = dv.id
-WHERE dv.unit_code IN (SELECT code FROM scope)
-ORDER BY dv.id
-"""
-    devices = []
-    for row in _query(session, sql, params).mappings():
-        expected_slots = max(float(row["expected"] or 0), 0.0)
-        up, fm = int(row["up"]), int(row["fm"])
-        devices.append(
-            {
-                "device_id": row["device_id"],
-                "unit_code": row["unit_code"],
-                "kind": str(getattr(row["kind"], "value", row["kind"])),
-                "slots_up": up,
-                "slots_fm": fm,
-                "uptime": round(min(up / expected_slots, 1.0), 4) if expected_slots >= 1 else 0.0,
-                "fm_share": round(min(fm / expected_slots, 1.0), 4) if expected_slots >= 1 else 0.0,
-                "fm_hours": round(fm * UPTIME_BUCKET_SECONDS / 3600, 2),
-            }
-        )
-    unit_sql = f"""
-WITH RECURSIVE {scope}, {_TREE},
-beats AS (
-    SELECT h.device_id, COUNT(DISTINCT {bucket}) AS up,
-           COUNT(DISTINCT CASE WHEN h.fm_fallback THEN {bucket} END) AS fm
-    FROM heartbeat h JOIN device dv ON dv.id = h.device_id
-    WHERE dv.unit_code IN (SELECT code FROM scope) {window}
-    GROUP BY h.device_id
-),
-per_device AS (
-    SELECT dv.unit_code, COALESCE(b.up, 0) AS up, COALESCE(b.fm, 0) AS fm, {expected} AS expected
-    FROM device dv LEFT JOIN beats b ON b.device_id = dv.id WHERE dv.unit_code IN (SELECT code FROM scope)
-)
+WHERE dv.unit_code IN (SELECT code FROM scope)""",
+        params,
+    )
+    try:
+        devices = [
+            _device_uptime(row)
+            for row in _query(session, f"SELECT * FROM {_UPTIME} ORDER BY device_id", {}).mappings()
+        ]
+        unit_sql = f"""
+WITH RECURSIVE {scope}, {_TREE}
 SELECT u.code AS unit_code, u.name AS unit_name, u.level AS level, COUNT(*) AS devices,
        SUM(p.up) AS up, SUM(p.fm) AS fm, SUM(p.expected) AS expected
-FROM per_device p JOIN tree t ON t.code = p.unit_code JOIN admin_unit u ON u.code = t.ancestor
+FROM {_UPTIME} p JOIN tree t ON t.code = p.unit_code JOIN admin_unit u ON u.code = t.ancestor
 GROUP BY u.code, u.name, u.level ORDER BY u.code
 """
-    units = []
-    for row in _query(session, unit_sql, params).mappings():
-        expected_slots = float(row["expected"] or 0)
-        units.append(
-            {
-                "unit_code": row["unit_code"],
-                "unit_name": row["unit_name"],
-                "level": str(getattr(row["level"], "value", row["level"])),
-                "devices": int(row["devices"]),
-                "uptime": round(min(int(row["up"]) / expected_slots, 1.0), 4) if expected_slots >= 1 else 0.0,
-                "fm_hours": round(int(row["fm"]) * UPTIME_BUCKET_SECONDS / 3600, 2),
-            }
-        )
+        units = [_unit_uptime(row) for row in _query(session, unit_sql, params).mappings()]
+    finally:
+        session.connection().execute(text(f"DROP TABLE IF EXISTS {_UPTIME}"))
     return devices, units
+
+
+def _share(part: int, expected_slots: float) -> float:
+    return round(min(part / expected_slots, 1.0), 4) if expected_slots >= 1 else 0.0
+
+
+def _device_uptime(row) -> dict:  # type: ignore[no-untyped-def]
+    expected_slots = max(float(row["expected"] or 0), 0.0)
+    up, fm = int(row["up"]), int(row["fm"])
+    return {
+        "device_id": row["device_id"],
+        "unit_code": row["unit_code"],
+        "kind": str(getattr(row["kind"], "value", row["kind"])),
+        "slots_up": up,
+        "slots_fm": fm,
+        "uptime": _share(up, expected_slots),
+        "fm_share": _share(fm, expected_slots),
+        "fm_hours": round(fm * UPTIME_BUCKET_SECONDS / 3600, 2),
+    }
+
+
+def _unit_uptime(row) -> dict:  # type: ignore[no-untyped-def]
+    return {
+        "unit_code": row["unit_code"],
+        "unit_name": row["unit_name"],
+        "level": str(getattr(row["level"], "value", row["level"])),
+        "devices": int(row["devices"]),
+        "uptime": _share(int(row["up"]), float(row["expected"] or 0)),
+        "fm_hours": round(int(row["fm"]) * UPTIME_BUCKET_SECONDS / 3600, 2),
+    }
 
 
 def _feedback(session: Session, params: dict, scope: str, with_tree: str) -> list[dict]:
