@@ -81,7 +81,7 @@ def rule_calendar(line: str, _: Context) -> str:
         line = _QUARTER.sub(lambda m: spaced(f"quý {read_number(m['q'])} năm {read_number(m['y'])}"), line)
     if not _WEEKDAY_HINT.search(line):
         return line
-    return _WEEKDAY.sub(_read_weekday, _WEEKDAY_RANGE.sub(r"\g<a> đến \g<b>", line))
+    return _WEEKDAY.sub(_read_weekday, _WEEKDAY_RANGE.sub(lambda m: f"{m['a']} đến {m['b']}", line))
 
 
 def _read_weekday(match: re.Match[str]) -> str:

@@ -210,6 +210,7 @@ def _read_fraction_with_unit(match: re.Match[str], context: Context) -> str:
 _FRACTION_HINT = re.compile(r"/(?<=\d/)\d")
 _TIMES_HINT = re.compile(r"\d\s*[xX×]\s*\d")
 _SPACED_THOUSANDS_HINT = re.compile(r"\d \d{3}")
+_TIMES_OR_SPACED_HINT = re.compile(r"\d(?:\s*[xX×]\s*\d| \d{3})")
 
 
 def rule_quantities(line: str, context: Context) -> str:
@@ -218,10 +219,11 @@ def rule_quantities(line: str, context: Context) -> str:
         line = _fraction_with_unit(context.unit_pattern).sub(
             lambda m: _read_fraction_with_unit(m, context), line
         )
-    if _TIMES_HINT.search(line):
-        line = _TIMES.sub(" nhân ", line)
-    if _SPACED_THOUSANDS_HINT.search(line):
-        line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
+    if _TIMES_OR_SPACED_HINT.search(line):  # one scan for the two tests below, most lines have neither
+        if _TIMES_HINT.search(line):
+            line = _TIMES.sub(" nhân ", line)
+        if _SPACED_THOUSANDS_HINT.search(line):
+            line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
     return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
 
 

@@ -199,10 +199,11 @@ def _digit_word(ch: str) -> str:
 # Replaced by nothing (no group to copy back, so no Python call per match); after _single_spaces the
 # only whitespace is " ".
 _SPACE_BEFORE_PAUSE = re.compile(r" (?=[.,;:!?])")
+_SPACE_RUN = re.compile(r"\s+")
 _DOUBLED_COMMAS = re.compile(r",(?:\s*,)+")
 _TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")
 _COMMA_BEFORE_MARK = re.compile(r",\s*(?=[.;:!?])")
-_MARK_BEFORE_LETTER = re.compile(r"([.,;:!?])(?=[^\W\d_])")
+_MARK_BEFORE_LETTER = re.compile(r"[.,;:!?](?=[^\W\d_])")
 _LEADING_PAUSES = re.compile(r"^[\s,;:]+")
 
 
@@ -213,16 +214,17 @@ def rule_tidy(line: str, _: Context) -> str:
     if ".." in line:
         line = _TWO_DOTS.sub(".", line)
     line = _COMMA_BEFORE_MARK.sub("", line)
-    line = _MARK_BEFORE_LETTER.sub(r"\1 ", line)
+    line = _MARK_BEFORE_LETTER.sub(lambda m: m.group() + " ", line)  # a function: no template to parse
     return _strip_trailing_pauses(_LEADING_PAUSES.sub("", line)).strip()  # a closing bracket leaves no pause
 
 
 def _single_spaces(line: str) -> str:
     """Every run of whitespace as one space, ends included (``re.sub(r"\\s+", " ", line)``, faster)."""
-    words = line.split()
-    if not words:
-        return " " if line else ""
-    return (" " if line[0].isspace() else "") + " ".join(words) + (" " if line[-1].isspace() else "")
+    if not line.isprintable():  # every whitespace character but " " is unprintable
+        return _SPACE_RUN.sub(" ", line)
+    while "  " in line:
+        line = line.replace("  ", " ")
+    return line
 
 
 def _strip_trailing_pauses(line: str) -> str:
