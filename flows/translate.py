@@ -126,6 +126,13 @@ def translation_from_dict(data: dict) -> Translation:
     return Translation(data["language"], segments, data.get("model"))
 
 
+def voice_for(language: str, tts_models_dir: Path | None) -> str | None:
+    """The first voice that can speak ``language`` here (synthesize it), or None (wait for a recorded reading)."""
+    from tts.registry import list_voices
+
+    return next((v.name for v in list_voices(tts_models_dir) if v.available and v.language == language), None)
+
+
 def language_paths(settings: PipelineSettings, options: TranslationOptions) -> list[nlp.LanguagePath]:
     """Per registered language: its model, voice and translators today, and the path a bulletin takes."""
     from tts.registry import list_voices
@@ -399,5 +406,6 @@ __all__ = [
     "translate_version_task",
     "translator_form",
     "translator_sheet",
+    "voice_for",
     "wait_for_translator",
 ]

@@ -11,9 +11,11 @@ from flows.settings import PipelineSettings
 from flows.translate import (
     TranslateRequest,
     TranslationOptions,
+    apply_translator_input,
     translate_bulletin,
     translate_version,
     translator_sheet,
+    voice_for,
 )
 from nlp.translate import MEMORY, NEEDS_TRANSLATOR, TRANSLATOR
 from tests.flows.conftest import World, wait_for
@@ -123,3 +125,24 @@ def test_translator_answer_is_validated_then_stored_in_the_memory(world: World) 
     # The approved sentence now comes from the memory, with this bulletin's numbers.
     again = translate_version(PipelineSettings(), version_id, "khm", options)
     assert again.segments[1].origin == MEMORY
+
+
+def test_empty_or_miscounted_answers_are_refused_and_nothing_is_stored(world: World) -> None:
+    version_id, person_id = _setup(world)
+    result = translate_version(
+        PipelineSettings(), version_id, "khm", TranslationOptions(translation_models_dir=None)
+    )
+    for text, words in (("  \n ", "trống"), (LINE_2, "2 câu")):
+        try:
+            apply_translator_input(PipelineSettings(), version_id, result, text=text, translator=person_id)
+        except nlp.TranslationRejected as refused:
+            assert words in refused.message_vi
+        else:
+            raise AssertionError(f"{text!r} was accepted")
+    with world.session() as session:
+        assert storage.memory_sizes(session) == {"khm": 1}
+
+
+def test_speech_path_follows_the_voice_registry() -> None:
+    assert voice_for("vie", None) is not None  # eSpeak NG speaks Vietnamese
+    assert voice_for("khm", None) is None  # no Khmer voice: a recorded reading is needed
