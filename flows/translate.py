@@ -52,12 +52,22 @@ class TranslationOptions(BaseSettings):
 # --- resources -----------------------------------------------------------------------------------
 
 
+_MEMORIES: dict[tuple[str, str], tuple[tuple, nlp.TranslationMemory]] = {}
+
+
 def load_memory(session, language: str) -> nlp.TranslationMemory:  # type: ignore[no-untyped-def]
-    """The stored memory of ``language`` as an index for lookups."""
+    """The stored memory of ``language`` as an index for lookups, rebuilt only when the memory changed."""
     from nlp.translation_memory import MemoryEntry
 
+    key = (str(session.get_bind().url), language)
+    stamp = storage.memory_stamp(session, language)
+    cached = _MEMORIES.get(key)
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
     rows = storage.memory_rows(session, language)
-    return nlp.TranslationMemory(language, [MemoryEntry(key, tpl, i, origin) for i, key, tpl, origin in rows])
+    memory = nlp.TranslationMemory(language, [MemoryEntry(k, tpl, i, origin) for i, k, tpl, origin in rows])
+    _MEMORIES[key] = (stamp, memory)
+    return memory
 
 
 def model_backend(language: str, options: TranslationOptions):  # type: ignore[no-untyped-def]

@@ -187,6 +187,7 @@ _API: dict[str, str] = {
     "remember_translation": "storage.translation",
     "memory_rows": "storage.translation",
     "memory_sizes": "storage.translation",
+    "memory_stamp": "storage.translation",
 }
 
 __all__ = sorted(_API)

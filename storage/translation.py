@@ -205,6 +205,15 @@ def memory_rows(session: Session, target_language: str) -> list[tuple[int, str, 
     return [tuple(row) for row in session.exec(query).all()]  # type: ignore[misc]
 
 
+def memory_stamp(session: Session, target_language: str) -> tuple[int, int, str]:
+    """``(count, newest id, newest update)`` of a language's memory: changes whenever the memory does."""
+    query = select(
+        func.count(), func.max(TranslationMemoryEntry.id), func.max(TranslationMemoryEntry.updated_at)
+    ).where(TranslationMemoryEntry.target_language == target_language)
+    count, newest, updated = session.exec(query).one()
+    return int(count), int(newest or 0), str(updated or "")
+
+
 def memory_sizes(session: Session) -> dict[str, int]:
     """How many entries the memory holds per target language."""
     query = select(TranslationMemoryEntry.target_language, func.count()).group_by(

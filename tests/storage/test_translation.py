@@ -77,6 +77,7 @@ def test_translators_follow_the_units_and_their_languages(session) -> None:  # t
 
 def test_memory_keeps_one_entry_per_source_the_newer_approval_winning(session) -> None:  # type: ignore[no-untyped-def]
     fields = {"target_language": "khm", "source_text": "Thưa bà con!", "source_key": "thưa bà con"}
+    assert storage.memory_stamp(session, "khm") == (0, 0, "")
     first, created = storage.remember_translation(
         session, target_text="ជម្រាប!", target_template="ជម្រាប!", **fields
     )
@@ -84,10 +85,14 @@ def test_memory_keeps_one_entry_per_source_the_newer_approval_winning(session) -
         session, target_text="ជម្រាបបងប្អូន!", target_template="ជម្រាបបងប្អូន!", **fields
     )
     assert created and not created_again and first.id == again.id
+    stamp = storage.memory_stamp(session, "khm")
+    assert stamp[:2] == (1, first.id)
+    storage.remember_translation(session, target_text="ជម្រាបបងប្អូនទាំងអស់!", target_template="x", **fields)
+    assert storage.memory_stamp(session, "khm") != stamp  # a replaced translation invalidates cached indexes
     storage.remember_translation(
         session, target_text="x", target_template="x", **(fields | {"target_language": "tyz"})
     )
-    assert storage.memory_rows(session, "khm") == [(first.id, "thưa bà con", "ជម្រាបបងប្អូន!", "human")]
+    assert storage.memory_rows(session, "khm") == [(first.id, "thưa bà con", "x", "human")]
     assert storage.memory_sizes(session) == {"khm": 1, "tyz": 1}
     with pytest.raises(storage.InvalidImport):
         storage.remember_translation(session, target_text=" ", target_template=" ", **fields)
