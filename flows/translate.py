@@ -17,7 +17,6 @@ from typing import Any, Literal
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.exceptions import FlowPauseTimeout
 from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
 from pydantic import BaseModel, Field, create_model
@@ -347,16 +346,11 @@ def wait_for_translator(
                 markdown=sheet, key=f"translation-v{version_id}-{translation.language}",
                 description="Phiếu dịch / Translation sheet",
             )  # fmt: skip
-        form = translator_form(labels).with_initial_data(description=sheet)
-        try:
-            answer = pause_flow_run(
-                wait_for_input=form,
-                key=f"translate-v{version_id}-{translation.language}-{attempt}",
-                timeout=options.translator_timeout_seconds,
-                poll_interval=options.translator_poll_seconds,
-            )
-        except FlowPauseTimeout:
-            raise
+        answer = _wait(
+            translator_form(labels).with_initial_data(description=sheet),
+            f"translate-v{version_id}-{translation.language}-{attempt}",
+            options,
+        )
         attempt += 1
         try:
             translation = apply_translator_input(
@@ -367,6 +361,22 @@ def wait_for_translator(
             notice = f"{refused.message_vi} / {refused.message_en}"
             logger.warning("Translation refused / Bản dịch bị từ chối: %s", notice)
     return translation
+
+
+def _wait(form, key: str, options: TranslationOptions):  # type: ignore[no-untyped-def]
+    """Pause in-process; a deployment's run suspends instead (it survives restarts and reruns from the top,
+    where the approved lines come back from the memory)."""
+    from prefect.context import get_run_context
+    from prefect.flow_runs import suspend_flow_run
+
+    if get_run_context().flow_run.deployment_id is not None:
+        return suspend_flow_run(wait_for_input=form, key=key, timeout=None)
+    return pause_flow_run(
+        wait_for_input=form,
+        key=key,
+        timeout=options.translator_timeout_seconds,
+        poll_interval=options.translator_poll_seconds,
+    )
 
 
 def _person_ref(label: str) -> str:
