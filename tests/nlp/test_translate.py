@@ -210,3 +210,14 @@ def test_malformed_memory_files_are_refused_in_both_languages(name: str, text: s
     with pytest.raises(InvalidMemoryFile) as err:
         parse_memory_file(name, text, "khm")
     assert words in err.value.message_en and "Chưa nhập gì" in err.value.message_vi
+
+
+def test_thai_may_be_written_in_tai_viet_or_latin_but_not_khmer() -> None:
+    black_thai = get_language("blt")
+    tai_viet = (
+        "\uaa8f\uaab2\uaa95\uaab8 \uaa81\uaab1\uaa8e \uaa9c\uaab1\uaa89"  # letters of the Tai Viet block
+    )
+    assert check_translation("Bà con chú ý.", tai_viet, black_thai) == []
+    assert [p.code for p in check_translation("Bà con chú ý.", "សូមបងប្អូនយកចិត្តទុកដាក់", black_thai)] == [
+        "wrong_script"
+    ]
