@@ -13,6 +13,11 @@ difference, applied to both sides), nothing looser. ``--nemo`` adds NeMo's own o
 cases and the held-out set where ``nemo_text_processing`` is installed; ``--compare`` adds the
 offline PyPI normalizers on the dev and held-out sets.
 
+Throughput (``bantin_throughput``): bulletin-length lines are the non-empty lines of the bulletin drafts
+(../shared/data/bulletins, bench/data/bulletins_heldout, bench/data/bulletins_test); after one warm-up
+pass, ``--repeats`` passes are timed with ``time.process_time`` (one core, CPU time) and the median
+lines and characters per second are printed with the load average. The target is 10,000 lines/s.
+
     python bench/normalize_eval.py [--failures N] [--repeats R] [--nemo] [--compare] [--set NAME]
 """
 
