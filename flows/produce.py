@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextvars
 import os
 from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints
 
 import nlp
 import storage
@@ -25,9 +26,10 @@ REVIEW_DEPLOYMENT = "review-bulletin/review"
 class ProduceRequest(BaseModel):
     """What to produce: the Prefect UI shows this as the run form."""
 
-    bulletins: list[str] = Field(
+    bulletins: list[Annotated[str, StringConstraints(strip_whitespace=True, pattern=r"\S")]] = Field(
         default_factory=list,
-        description="Bulletin ids or external ids; empty means every draft waiting for production.",
+        description="Bulletin ids or external ids (`bantin bulletins list` shows them); empty means every "
+        "draft waiting for production.",
     )
     voice: str = Field("", description="Voice name (bantin voices); empty means the configured default.")
     distribute: bool = Field(True, description="Distribute to devices as soon as a reviewer approves.")
@@ -165,7 +167,13 @@ def produce_bulletins(request: ProduceRequest) -> dict:
     settings = PipelineSettings()
     voice = request.voice or settings.default_voice
     with stages.open_session(settings) as session:
-        versions = storage.versions_to_produce(session, request.bulletins)
+        try:
+            versions = storage.versions_to_produce(session, request.bulletins)
+        except storage.UnknownBulletin as error:
+            raise storage.UnknownBulletin(
+                f"{error.message_en}; `bantin bulletins list` shows the bulletins and their ids",
+                f"{error.message_vi}; `bantin bulletins list` liệt kê các bản tin và mã của chúng",
+            ) from None
     texts = {v: prepare_text.submit(settings, v, voice) for _, v, _ in versions}
     audio = {}
     for version_id, future in texts.items():

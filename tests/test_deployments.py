@@ -290,3 +290,23 @@ def test_editor_run_stores_the_draft_and_produces_it_for_review(
     assert outcome["production"][bulletin]["decision"] == "approve"
     assert outcome["production"][bulletin]["distribution"]["items_created"] > 0
     assert stored_bulletins(settings)[0][:3] == ("Lịch tiêm chủng tháng 12", "dich_benh_y_te", "priority")
+
+
+def test_produce_form_refuses_a_blank_bulletin_id(deployments: dict) -> None:
+    from prefect.exceptions import ParameterTypeError
+
+    schema = deployments["on-demand"]._parameter_openapi_schema.model_dump()
+    field = schema["definitions"]["ProduceRequest"]["properties"]["bulletins"]
+    assert field["items"]["pattern"] and "bantin bulletins list" in field["description"]
+    with pytest.raises(ParameterTypeError):
+        produce_bulletins.validate_parameters({"request": {"bulletins": ["3", "  "]}})
+
+
+def test_produce_run_with_an_unknown_bulletin_names_bantin_bulletins_list(
+    settings: PipelineSettings, prefect_harness: None
+) -> None:
+    from flows.produce import ProduceRequest
+
+    state = produce_bulletins(ProduceRequest(bulletins=["4242"]), return_state=True)
+    assert state.is_failed()
+    assert "4242" in state.message and "bantin bulletins list" in state.message
