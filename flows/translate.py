@@ -86,8 +86,10 @@ def version_script(session, version_id: int) -> str:  # type: ignore[no-untyped-
     return storage.get_version(session, version_id).body
 
 
-def translate_script(session, text: str, language: str, options: TranslationOptions) -> Translation:  # type: ignore[no-untyped-def]
-    """Translate a Vietnamese script with the stored memory, the language's glossary and its model."""
+def translate_script(
+    session, text: str, language: str, options: TranslationOptions, *, by_line: bool = False
+) -> Translation:  # type: ignore[no-untyped-def]
+    """Translate a Vietnamese script (by sentence) or e-board text (``by_line``: each line a segment)."""
     lang = nlp.target_language(language)
     return nlp.translate_text(
         text,
@@ -96,6 +98,7 @@ def translate_script(session, text: str, language: str, options: TranslationOpti
         glossary=nlp.load_glossary(lang.code, options.glossary_dir),
         model=model_backend(lang.code, options),
         threshold=options.fuzzy_threshold,
+        split=str.splitlines if by_line else None,
     )
 
 

@@ -13,6 +13,7 @@ from flows.translate import (
     TranslationOptions,
     apply_translator_input,
     translate_bulletin,
+    translate_script,
     translate_version,
     translator_sheet,
     voice_for,
@@ -85,6 +86,12 @@ def test_segments_report_where_they_came_from(world: World) -> None:
     assert [s.origin for s in result.segments] == [MEMORY, NEEDS_TRANSLATOR, NEEDS_TRANSLATOR]
     sheet = translator_sheet(result, version_id=version_id)
     assert "áp thấp nhiệt đới" in sheet and "cần người dịch" in sheet and GREETING_KM in sheet
+    with world.session() as session:  # e-board text: each line is a segment
+        board = translate_script(
+            session, "Bão. Lũ lụt\nGọi 0233 3871 115", "khm", TranslationOptions(), by_line=True
+        )
+    assert [s.origin for s in board.segments] == [NEEDS_TRANSLATOR, NEEDS_TRANSLATOR]
+    assert board.segments[0].source == "Bão. Lũ lụt"
 
 
 def test_translator_answer_is_validated_then_stored_in_the_memory(world: World) -> None:
