@@ -16,7 +16,7 @@ import nlp
 import storage
 import tts
 from flows import stages
-from flows.review import ReviewRequestParams, review_bulletin
+from flows.review import ReviewRequestParams, expire_overdue, review_bulletin
 from flows.settings import PipelineSettings
 from storage import BulletinStatus, RenditionKind
 
@@ -166,6 +166,10 @@ def produce_bulletins(request: ProduceRequest) -> dict:
     logger = get_run_logger()
     settings = PipelineSettings()
     voice = request.voice or settings.default_voice
+    for version_id in expire_overdue(settings):
+        logger.warning(
+            "version %s expired unapproved / phiên bản %s hết hạn mà chưa được duyệt", version_id, version_id
+        )
     with stages.open_session(settings) as session:
         try:
             versions = storage.versions_to_produce(session, request.bulletins)

@@ -421,10 +421,11 @@ def _settled(session, version_id: int, run_id: str | None = None) -> Outcome | N
     return Outcome("decided", review.decision, review.reviewer)
 
 
-def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll_s: float):  # type: ignore[no-untyped-def]
-    """Pause for the form in-process; a deployment's run suspends (it survives restarts and reruns from the top)."""
+def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll_s: float, suspend: bool):  # type: ignore[no-untyped-def]
+    """Pause for the form in-process, or suspend: the run leaves its process, survives restarts and
+    reruns from the top once answered (stored decisions and renditions make the rerun cheap)."""
     prepared = form.with_initial_data(description=description)
-    if get_run_context().flow_run.deployment_id is not None:
+    if suspend:
         return suspend_flow_run(wait_for_input=prepared, key=key, timeout=None)
     try:
         return pause_flow_run(
@@ -433,6 +434,12 @@ def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll
     except FlowPauseTimeout:
         _resume_running()
         raise
+
+
+def suspends(priority: Priority) -> bool:
+    """A deployment's run suspends for a normal bulletin's long wait; priority and emergency reviews
+    stay paused in their process, which wakes them to escalate after minutes."""
+    return get_run_context().flow_run.deployment_id is not None and priority == Priority.normal
 
 
 def _resume_running() -> None:
@@ -479,7 +486,7 @@ def review_version(
         if not created and request.flow_run_id != run_id:
             logger.info("version %s is already waiting for review in run %s", version_id, request.flow_run_id)
             return Outcome("elsewhere", detail={"review_run": request.flow_run_id})
-        final = max(final, storage.as_utc(request.requested_at) + timedelta(seconds=total_s))
+        final = storage.as_utc(request.requested_at) + timedelta(seconds=total_s)  # the same on a rerun
     attempt, notice, hold_until = 0, "", None
     while True:
         with stages.open_session(settings) as session:
@@ -517,6 +524,7 @@ def review_version(
                 f"review-v{version_id}-{attempt}",
                 int((due - now).total_seconds()) + 1,
                 settings.review_poll_seconds,
+                suspends(job.priority),
             )
         except FlowPauseTimeout:
             attempt += 1
@@ -562,6 +570,20 @@ def on_timeout(
         "version %s escalated to level %s / đã chuyển lên cấp %s", version_id, level + 1, level + 1
     )
     return None
+
+
+def expire_overdue(settings: PipelineSettings) -> list[int]:
+    """Expire normal bulletins whose broadcast window began while their review waited (a suspended run
+    only looks at its deadline when it runs again); returns the expired version ids."""
+    now, expired = storage.utcnow(), []
+    with stages.open_session(settings) as session:
+        for request in storage.waiting_reviews(session):
+            due = storage.as_utc(request.due_at)
+            job = storage.production_job(session, request.version_id)
+            if due is not None and due <= now and job.priority == Priority.normal:
+                storage.expire_review(session, request.version_id)
+                expired.append(request.version_id)
+    return expired
 
 
 def apply_answer(

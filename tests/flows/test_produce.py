@@ -13,8 +13,7 @@ from storage import ConfirmationEvent, PlaybackStatus, RenditionKind
 from tests.flows.conftest import DRAFTS, Answerer, World
 
 
-def test_approved_bulletin_is_produced_and_distributed(any_world: World) -> None:
-    world = any_world
+def test_approved_bulletin_is_produced_and_distributed(world: World) -> None:
     bulletin_id = world.submit(DRAFTS[2])
     with Answerer(world.people["commune"]) as answerer:
         outcome = produce_bulletins(ProduceRequest(bulletins=[str(bulletin_id)]))

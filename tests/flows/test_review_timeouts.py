@@ -97,3 +97,25 @@ def test_an_emergency_goes_to_the_emergency_reviewers_then_escalates(
     assert outcome["distribution"]["items_created"] > 0
     with world.session() as session:
         assert storage.get_review_request(session, first.version_id).level >= 1
+
+
+def test_a_review_left_waiting_past_its_window_is_expired_by_the_next_production(world: World) -> None:
+    """A suspended run looks at its deadline only when it runs again; production expires such reviews first."""
+    from datetime import timedelta
+
+    from flows.review import expire_overdue
+    from flows.settings import PipelineSettings
+
+    normal, urgent = world.submit(NORMAL), world.submit(PRIORITY)
+    past = storage.utcnow() - timedelta(minutes=5)
+    with world.session() as session:
+        versions = {b: storage.latest_version(session, b).id for b in (normal, urgent)}
+        for version_id in versions.values():
+            storage.claim_review(session, version_id=version_id, flow_run_id="a-suspended-run", due_at=past)
+    assert expire_overdue(PipelineSettings()) == [versions[normal]]
+    with world.session() as session:
+        assert storage.get_bulletin(session, normal).status == storage.BulletinStatus.expired
+        assert (
+            storage.get_review_request(session, versions[urgent]).status
+            == storage.ReviewRequestStatus.waiting
+        )
