@@ -465,6 +465,14 @@ def review_version(
     logger = get_run_logger()
     with stages.open_session(settings) as session:
         job = storage.production_job(session, version_id)
+        kinds = {
+            r.kind for r in storage.review_material(session, version_id).renditions if r.language == "vie"
+        }
+        if RenditionKind.audio not in kinds and storage.get_review_request(session, version_id) is None:
+            raise ReviewNotWaiting(
+                f"version {version_id} has no speech yet: produce it first (bantin produce {job.bulletin_id})",
+                f"phiên bản {version_id} chưa có âm thanh: hãy sản xuất trước (bantin produce {job.bulletin_id})",
+            )
         final = storage.utcnow() + timedelta(seconds=total_s)
         due = first_due(settings, session, version_id, job.priority, final)
         request, created = storage.claim_review(

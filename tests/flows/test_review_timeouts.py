@@ -119,3 +119,17 @@ def test_a_review_left_waiting_past_its_window_is_expired_by_the_next_production
             storage.get_review_request(session, versions[urgent]).status
             == storage.ReviewRequestStatus.waiting
         )
+
+
+def test_a_version_without_speech_is_not_put_up_for_review(world: World) -> None:
+    from flows.review import ReviewRequestParams, review_bulletin
+
+    bulletin = world.submit(NORMAL)
+    with world.session() as session:
+        version_id = storage.latest_version(session, bulletin).id
+    state = review_bulletin(ReviewRequestParams(version_id=version_id), return_state=True)
+    error = state.result(raise_on_failure=False)
+    assert isinstance(error, ReviewNotWaiting) and f"bantin produce {bulletin}" in error.message_en
+    with world.session() as session:
+        assert storage.get_review_request(session, version_id) is None  # not frozen, still a draft
+        assert not storage.version_frozen(session, version_id)
