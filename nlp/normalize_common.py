@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -17,6 +17,9 @@ YEAR = r"(?:\d{4})"
 # A number starts here: a digit (looked at first, the cheapest test) not glued to a word or a number.
 START = r"(?=\d)(?<![\w/.,:+-])"
 END = r"(?![\w/]|[.,:]\d)"
+# Where START holds, found by the engine's fast scan for a digit (a pattern that opens with a lookahead is
+# tried at every position of the line instead): the digit, then what comes before it.
+NUMBER_START = re.compile(r"\d(?<![\w/.,:+-]\d)")
 
 
 @dataclass(frozen=True)
@@ -32,6 +35,30 @@ class Context:
     per_pattern: re.Pattern[str]
     quantity_pattern: re.Pattern[str]
     spaced_thousands: re.Pattern[str]
+
+
+def sub_where(
+    hint: re.Pattern[str], pattern: re.Pattern[str], read: Callable[[re.Match[str]], str], line: str
+) -> str:
+    """``pattern.sub(read, line)`` for a ``pattern`` that can only match where ``hint`` matches, never empty.
+
+    The hint opens with a character class, so the engine skips to its candidates quickly; the pattern is
+    tried only there (its lookbehinds still see the whole line).
+    """
+    search, match = hint.search, pattern.match
+    pieces: list[str] = []
+    pos = last = 0
+    while (found := search(line, pos)) is not None:
+        start = found.start()
+        if (m := match(line, start)) is None:
+            pos = start + 1
+            continue
+        pieces += (line[last:start], read(m))
+        pos = last = m.end()
+    if not pieces:
+        return line
+    pieces.append(line[last:])
+    return "".join(pieces)
 
 
 def alternation(keys: Iterable[str]) -> str:

@@ -9,11 +9,13 @@ from nlp.normalize_common import (
     DAY,
     END,
     MONTH,
+    NUMBER_START,
     START,
     YEAR,
     Context,
     read_written_number,
     spaced,
+    sub_where,
     words_before,
 )
 from nlp.normalize_context import (
@@ -127,12 +129,12 @@ def rule_dates(line: str, context: Context) -> str:
             lambda m: spaced(f"tháng {read_month(m['m'])} năm {read_number(m['y'])}"), line
         )
     if _RANGE_HINT.search(line):
-        line = _DAY_RANGE.sub(_read_day_range, line)
-        line = _DATE_RANGE.sub(_read_date_range, line)
-    line = _ONE_DATE.sub(_read_one_date, line)
+        line = sub_where(NUMBER_START, _DAY_RANGE, _read_day_range, line)
+        line = sub_where(NUMBER_START, _DATE_RANGE, _read_date_range, line)
+    line = sub_where(NUMBER_START, _ONE_DATE, _read_one_date, line)
     if _RANGE_HINT.search(line):
-        line = _MONTH_RANGE.sub(_read_month_range, line)
-    return _MONTH_YEAR.sub(_read_month_year, line) if _YEAR_HINT.search(line) else line
+        line = sub_where(NUMBER_START, _MONTH_RANGE, _read_month_range, line)
+    return sub_where(NUMBER_START, _MONTH_YEAR, _read_month_year, line) if _YEAR_HINT.search(line) else line
 
 
 def _day_word(match: re.Match[str]) -> str:
@@ -244,8 +246,8 @@ def rule_times(line: str, _: Context) -> str:
     if "p" in line:
         line = _MINUTES.sub(_read_minutes, line)
     if _TIME_RANGE_HINT.search(line):
-        line = _TIME_RANGE.sub(_read_time_range, line)
-        line = _HOUR_RANGE.sub(_read_hour_range, line)
+        line = sub_where(NUMBER_START, _TIME_RANGE, _read_time_range, line)
+        line = sub_where(NUMBER_START, _HOUR_RANGE, _read_hour_range, line)
     return _ONE_TIME.sub(_read_one_time, line)
 
 

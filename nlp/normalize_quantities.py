@@ -5,7 +5,16 @@ from __future__ import annotations
 import re
 from functools import cache
 
-from nlp.normalize_common import LETTER, NUM, YEAR, Context, may_hold_words, read_written_number, spaced
+from nlp.normalize_common import (
+    LETTER,
+    NUM,
+    YEAR,
+    Context,
+    may_hold_words,
+    read_written_number,
+    spaced,
+    sub_where,
+)
 from nlp.normalize_context import counts_items, is_share
 from nlp.normalize_data import unit_table
 from nlp.normalize_datetime import read_month
@@ -138,6 +147,9 @@ QUANTITY_PATTERN = (
     rf"(?:\s?(?P<unit>UNITS)(?![^\W\d_]|\.[^\W\d_]))?(?![^\W_]|/\d)"
 )
 
+# Where a quantity can start (a superset of QUANTITY_PATTERN's opening test), a character class first.
+_QUANTITY_START = re.compile(r"[$€\d\-cCnNtT](?:(?<=[$€\d-])|(?<=(?<!\w)[cCnNtT])(?i:ấp|gày|háng|uần)\s)")
+
 
 _EACH_UNIT = re.compile(
     r"(?=[mMtT])(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
@@ -224,7 +236,7 @@ def rule_quantities(line: str, context: Context) -> str:
             line = _TIMES.sub(" nhân ", line)
         if _SPACED_THOUSANDS_HINT.search(line):
             line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
-    return context.quantity_pattern.sub(lambda m: _read_quantity(m, context), line)
+    return sub_where(_QUANTITY_START, context.quantity_pattern, lambda m: _read_quantity(m, context), line)
 
 
 def _read_quantity(match: re.Match[str], context: Context) -> str:
