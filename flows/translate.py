@@ -307,8 +307,13 @@ def apply_translator_input(
     return Translation(translation.language, segments, translation.model)
 
 
-def save_translation(settings: PipelineSettings, version_id: int, translation: Translation) -> int:
-    """Store a complete translation as the version's script rendition in that language; its id."""
+def save_translation(
+    settings: PipelineSettings,
+    version_id: int,
+    translation: Translation,
+    kind: RenditionKind = RenditionKind.script,
+) -> int:
+    """Store a complete translation as the version's rendition (script or e-board) in that language; its id."""
     if not translation.complete:
         raise ValueError("a translation with segments still waiting for a translator cannot be stored")
     details = {
@@ -319,7 +324,7 @@ def save_translation(settings: PipelineSettings, version_id: int, translation: T
             session=session,
             version_id=version_id,
             language=translation.language,
-            kind=RenditionKind.script,
+            kind=kind,
             text=translation.text,
             engine=translation.model or "",
             details=details,
