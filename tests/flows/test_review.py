@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from prefect.flow_runs import resume_flow_run
 from sqlmodel import select
 
 import storage
@@ -125,6 +126,14 @@ def test_every_bad_answer_leaves_the_run_waiting_and_a_good_one_distributes(worl
             decision=ReviewDecision.approve,
         )
     assert commune.label in not_listed.value.message_vi
+    # Straight through Prefect's API (what a crafted form post does), the server refuses a name not on the form.
+    outsider = world.people["commune_b"]
+    with pytest.raises(RuntimeError, match="reviewer"):
+        resume_flow_run(
+            paused.flow_run_id,
+            run_input={"reviewer": outsider.label, "code": outsider.code(), "decision": "duyệt"},
+        )
+    assert paused_review(paused.flow_run_id).pause_key == paused.pause_key  # still waiting on the same form
     # A revoked reviewer, still listed on the form built before the revocation.
     with world.session() as session:
         storage.revoke_person(session, commune.id, actor="test")
