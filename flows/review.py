@@ -421,6 +421,18 @@ def _settled(session, version_id: int, run_id: str | None = None) -> Outcome | N
     return Outcome("decided", review.decision, review.reviewer)
 
 
+def run_is_over(flow_run_id: str) -> bool:
+    """Whether a run has ended (or never existed), so that the review it claimed can be taken over."""
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        with get_client(sync_client=True) as client:
+            run = client.read_flow_run(UUID(flow_run_id))
+    except (ValueError, ObjectNotFound):
+        return True
+    return run.state is None or run.state.is_final()
+
+
 def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll_s: float, suspend: bool):  # type: ignore[no-untyped-def]
     """Pause for the form in-process, or suspend: the run leaves its process, survives restarts and
     reruns from the top once answered (stored decisions and renditions make the rerun cheap)."""
@@ -492,8 +504,23 @@ def review_version(
         if settled is not None:
             return settled
         if not created and request.flow_run_id != run_id:
-            logger.info("version %s is already waiting for review in run %s", version_id, request.flow_run_id)
-            return Outcome("elsewhere", detail={"review_run": request.flow_run_id})
+            owner = request.flow_run_id
+            taken = run_is_over(owner) and storage.reclaim_review(
+                session, version_id, stale_run_id=owner, flow_run_id=run_id
+            )
+            if not taken:
+                logger.info("version %s is already waiting for review in run %s", version_id, owner)
+                return Outcome("elsewhere", detail={"review_run": owner})
+            logger.warning("run %s ended undecided; this run takes over version %s", owner, version_id)
+            storage.append_audit(
+                session,
+                actor="system",
+                action="review_requested",
+                bulletin_id=job.bulletin_id,
+                version_id=version_id,
+                content_hash=storage.version_digest(session, version_id),
+                details={"flow_run_id": run_id, "taken_over_from": owner},
+            )
         final = storage.as_utc(request.requested_at) + timedelta(seconds=total_s)  # the same on a rerun
     attempt, notice, hold_until = 0, "", None
     while True:

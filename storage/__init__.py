@@ -173,6 +173,7 @@ _API: dict[str, str] = {
     "review_deadline": "storage.production",
     "as_utc": "storage.production",
     "edited_from": "storage.production",
+    "reclaim_review": "storage.production",
     "TranslationMemoryEntry": "storage.models",
     "UnitLanguages": "storage.models",
     "TranslatorLanguage": "storage.models",

@@ -19,6 +19,8 @@ from storage.models import (
     Priority,
     Rendition,
     RenditionKind,
+    ReviewRequest,
+    ReviewRequestStatus,
     utcnow,
 )
 from storage.playback import ensure_default_windows, windows_for_unit
@@ -200,3 +202,20 @@ def edited_from(session: Session, version_id: int) -> int | None:
         if (details or {}).get("from_version") == version.number and (details or {}).get("edited_by"):
             return found_id
     return None
+
+
+def reclaim_review(session: Session, version_id: int, *, stale_run_id: str, flow_run_id: str) -> bool:
+    """Hand a waiting review whose run has ended (crashed, cancelled) to a new run; True if this call did."""
+    from sqlalchemy import update
+
+    result = session.exec(  # type: ignore[call-overload]
+        update(ReviewRequest)
+        .where(
+            col(ReviewRequest.version_id) == version_id,
+            col(ReviewRequest.flow_run_id) == stale_run_id,
+            col(ReviewRequest.status) == ReviewRequestStatus.waiting,
+        )
+        .values(flow_run_id=flow_run_id)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

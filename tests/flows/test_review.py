@@ -274,3 +274,32 @@ def test_an_edited_script_becomes_a_new_version_reviewed_in_the_same_run(any_wor
         assert storage.edited_from(session, again.version_id) is None
         items = session.exec(select(storage.PlaylistItem)).all()
         assert {i.version_id for i in items} == {again.version_id}
+
+
+def test_a_review_left_by_a_run_that_ended_is_taken_over_by_the_next_production(any_world: World) -> None:
+    """`bantin produce` killed while waiting: the next production asks again instead of skipping the bulletin."""
+    import uuid
+
+    from flows.produce import prepare_text, synthesize
+    from flows.settings import PipelineSettings
+
+    world = any_world
+    bulletin = world.submit(NORMAL_B)
+    settings = PipelineSettings()
+    with world.session() as session:
+        version_id = storage.latest_version(session, bulletin).id
+    text = prepare_text(settings, version_id, settings.default_voice)
+    synthesize(settings, version_id, text["spoken"], settings.default_voice)
+    dead = str(uuid.uuid4())  # a run Prefect never heard of, as after its process was killed
+    with world.session() as session:
+        storage.claim_review(session, version_id=version_id, flow_run_id=dead)
+    production = Production(bulletin, distribute=False)
+    production.start()
+    taken = paused_for(version_id)
+    person = world.people["commune_b"]
+    submit_review(taken.flow_run_id, reviewer=person.id, code=person.code(), decision=ReviewDecision.approve)
+    assert production.finish()[str(bulletin)]["decision"] == "approve"
+    with world.session() as session:
+        assert storage.get_review_request(session, version_id).flow_run_id == str(taken.flow_run_id)
+        assert [r.person_id for r in session.exec(select(storage.Review)).all()] == [person.id]
+        assert not storage.reclaim_review(session, version_id, stale_run_id=dead, flow_run_id="another")
