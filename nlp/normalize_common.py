@@ -28,6 +28,7 @@ class Context:
 
     abbreviations: Mapping[str, str]
     abbreviation_pattern: re.Pattern[str]
+    abbreviation_start: re.Pattern[str]  # where abbreviation_pattern can match, found quickly
     doc_types: Mapping[str, str]
     issuers: Mapping[str, str]
     units: Mapping[str, tuple[str, str]]

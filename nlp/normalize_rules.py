@@ -37,6 +37,8 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
     return Context(
         abbreviations=dict(abbreviations),
         abbreviation_pattern=pattern,
+        # "(" or a word start where a key begins: a character class first, the key checked from there
+        abbreviation_start=re.compile(rf"[({first_chars}](?:(?<=\()|(?<![\w&.].)(?<=(?={keys}).))"),
         doc_types=packaged_mapping("norm_doc_types.tsv"),
         issuers=packaged_mapping("norm_issuers.tsv"),
         units=units,

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from functools import cache
 
-from nlp.normalize_common import Context, spaced
+from nlp.normalize_common import Context, spaced, sub_where
 from nlp.normalize_data import packaged_mapping
 from nlp.normalize_references import read_issuer
 from nlp.normalize_web import (
@@ -50,12 +50,20 @@ def _read_code_run(run: str, context: Context) -> str:
 _DOTTED_INITIALS = re.compile(r"[A-ZĐ]\.")
 # A word of two letters or more starting with a capital; the capital is read first (the quickest scan), then
 # checked to be a letter with no word character or "&" before it.
-_CAPS = re.compile(r"[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ](?<=(?<![\w&])[^\W\d_])[^\W\d_]+(?![\w&])")
+# A word whose second letter is lower case (most capitalised words: "Bình", "Ủy") is not all upper case and
+# _read_capitals keeps it as written: such words are passed over by the engine, with no Python call.
+_LOWER = "".join(ch for ch in map(chr, [*range(0x250), *range(0x1E00, 0x1F00)]) if ch.islower())
+_CAPS = re.compile(rf"[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ](?<=(?<![\w&])[^\W\d_])(?![{re.escape(_LOWER)}])[^\W\d_]+(?![\w&])")
 
 
 def rule_abbreviations(line: str, context: Context) -> str:
     """Abbreviations from the table (joined by "và" when hyphenated), unknown capitals spelled."""
-    line = context.abbreviation_pattern.sub(lambda m: _read_abbreviation(m, context), line)
+    line = sub_where(
+        context.abbreviation_start,
+        context.abbreviation_pattern,
+        lambda m: _read_abbreviation(m, context),
+        line,
+    )
     return _CAPS.sub(lambda m: _read_capitals(m, context), line)
 
 
