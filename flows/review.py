@@ -522,7 +522,7 @@ def review_version(
                 details={"flow_run_id": run_id, "taken_over_from": owner},
             )
         final = storage.as_utc(request.requested_at) + timedelta(seconds=total_s)  # the same on a rerun
-    attempt, notice, hold_until = 0, "", None
+    attempt, notice, hold_until, published = 0, "", None, None
     while True:
         with stages.open_session(settings) as session:
             settled = _settled(session, version_id, run_id)
@@ -547,7 +547,8 @@ def review_version(
             continue
         links = audio_links_for(settings, material, expires_at=max(due, now + timedelta(hours=24)))
         sheet = review_sheet(material, route=route, due_at=due, audio_links=links, timezone=settings.timezone)
-        if attempt == 0:
+        if published != route.level:  # the sheet again once escalation widens who may approve
+            published = route.level
             create_markdown_artifact(
                 markdown=sheet, key=f"review-v{version_id}", description="Phiếu duyệt bản tin / Review sheet"
             )

@@ -16,6 +16,14 @@ EMERGENCY = DRAFTS[3]  # commune 18904
 PRIORITY = {**DRAFTS[2], "external_id": "priority-rats", "priority": "priority"}
 
 
+def review_sheet_artifact(version_id: int) -> str:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        artifact = client.read_latest_artifacts()  # newest version of every key
+    return next(a.data for a in artifact if a.key == f"review-v{version_id}")
+
+
 def reviewers_on_form(run_id) -> set[str]:  # type: ignore[no-untyped-def]
     schema, _ = waiting_form(run_id)
     return set(schema["properties"]["reviewer"]["enum"])
@@ -75,6 +83,8 @@ def test_a_priority_review_escalates_one_level_up(world: World, monkeypatch: pyt
     with world.session() as session:
         assert storage.get_review_request(session, first.version_id).level == 1
         assert "escalated" in [e.action for e in storage.bulletin_history(session, bulletin)]
+    sheet = review_sheet_artifact(first.version_id)
+    assert province.label in sheet and "Cấp duyệt / Review level: 1" in sheet
 
 
 def test_an_emergency_goes_to_the_emergency_reviewers_then_escalates(
