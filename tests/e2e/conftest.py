@@ -12,7 +12,10 @@ import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from datetime import time as clock
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -233,9 +236,17 @@ def seed_bantin(stack: Stack, drafts: int = 1) -> tuple[list[int], str, int]:
             secret_key=SECRET_KEY.encode(),
             actor="e2e",
         )
+        # Normal bulletins' reviews suspend in a deployment and expire when their broadcast window starts:
+        # the province's one window opens hours from now, whenever the test runs.
+        local = datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(hours=6)
+        session.add(
+            storage.BroadcastWindow(
+                unit_code="44", name="e2e", starts=clock(local.hour, 0), ends=clock(local.hour, 45)
+            )
+        )
         ids = []
         for raw in json.loads(DRAFTS.read_text("utf-8"))[:drafts]:
-            raw = {**raw, "priority": "priority", "external_id": f"e2e-{raw['external_id']}"}
+            raw = {**raw, "priority": "normal", "external_id": f"e2e-{raw['external_id']}"}
             bulletin, _, _ = storage.save_draft(
                 session=session, draft=storage.BulletinDraft.model_validate(raw)
             )
