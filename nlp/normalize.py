@@ -43,7 +43,7 @@ def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None =
     """Return the spoken form of ``text``: no digits, abbreviations expanded, paragraphs kept."""
     context = _context(tuple(sorted((abbreviations or {}).items())))
     paragraphs = ascii_digits(clean_text(text)).split("\n\n")
-    spoken = ([normalize_line(line, context) for line in p.split("\n")] for p in paragraphs)
+    spoken = ([_normalize_line(line, context, False, True) for line in p.split("\n")] for p in paragraphs)
     return "\n\n".join(
         text for lines in spoken if (text := "\n".join(line for line in lines if line.strip()))
     )
@@ -58,11 +58,18 @@ def ascii_digits(text: str) -> str:
 
 def normalize_line(line: str, context: Context, *, strict: bool = False) -> str:
     """Apply every rule to one line of cleaned text; ``strict`` lets a failing rule raise."""
+    return _normalize_line(line, context, strict, not _OTHER_SCRIPT_DIGIT.search(line))
+
+
+def _normalize_line(line: str, context: Context, strict: bool, ascii_only: bool) -> str:
+    """``normalize_line``; ``ascii_only`` when the line holds no decimal digit of another script."""
     checked = None  # the text whose digits were last looked for: rules rewrite the line as they go
+    # No rule writes a digit, so a line of ASCII digits stays so and a substring test is enough.
+    has_digit = _has_ascii_digit if ascii_only else _has_digit
     for rule in RULES:
         if rule in NEEDS_DIGITS:
             if line is not checked:
-                has_digits, checked = _DIGIT.search(line) is not None, line
+                has_digits, checked = has_digit(line), line
             if not has_digits:
                 continue
         try:
@@ -73,6 +80,14 @@ def normalize_line(line: str, context: Context, *, strict: bool = False) -> str:
             if strict:
                 raise
     return line
+
+
+def _has_ascii_digit(line: str) -> bool:
+    return any(digit in line for digit in "0123456789")
+
+
+def _has_digit(line: str) -> bool:
+    return _DIGIT.search(line) is not None
 
 
 def default_context() -> Context:

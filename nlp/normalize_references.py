@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.normalize_common import Context, may_hold_words, spaced, words_before
+from nlp.normalize_common import Context, may_hold_words, spaced, sub_where, words_before
 from nlp.normalize_web import (
     EMAIL,
     LETTER_NAMES,
@@ -161,6 +161,8 @@ _PHONE = re.compile(
     r"(?<![\w.,+/-])(?!(?:0?[1-9]|[12]\d|3[01])([/.-])(?:0?[1-9]|1[0-2])\1(?:19|20)\d\d(?!\d))(?P<num>(?:\+84[ .-]?|0|\(0\d{1,3}\)\s?\d|\(\+84\)\s?)\d{0,4}(?:[ .-]?\d{2,4}){1,4})"
     r"(?![\w/]|[.,]\d)"
 )
+# Where _PHONE can match: "+", "0" or "(" not after a word, a number or a joining mark.
+_PHONE_START = re.compile(r"[+0(](?<![\w.,+/-].)")
 _HOTLINE = re.compile(r"(?<![\w.,/-])(?P<num>1[89]00[ .]?\d{2,4}(?:[ .]?\d{2,4})?)(?![\w/]|[.,]\d)")
 _PHONE_WORDS = (
     "gọi", "quay số", "bấm số", "nhắn tin", "điện thoại", "đường dây nóng", "hotline", "tổng đài", "sđt", "đt", "fax",
@@ -192,7 +194,7 @@ def rule_phones(line: str, _: Context) -> str:
     if _EMERGENCY_HINT.search(line):
         line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
     if _LONG_NUMBER_HINT.search(line):  # _read_phone_match leaves shorter numbers as they are
-        line = _PHONE.sub(_read_phone_match, line)
+        line = sub_where(_PHONE_START, _PHONE, _read_phone_match, line)
     if _HOTLINE_HINT.search(line):
         line = _HOTLINE.sub(_read_phone_match, line)
     if not (_THREE_DIGITS.search(line) and may_hold_words(line, _PHONE_WORDS)):
