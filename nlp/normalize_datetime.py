@@ -37,6 +37,9 @@ _DATE_RANGE = re.compile(rf"{START}{_DATE1}\s*-\s*{_DATE2}{END}")
 _ONE_DATE = re.compile(rf"{START}{_DATE1}{END}")
 _MONTH_RANGE = re.compile(rf"{START}(?P<m1>{MONTH})\s*-\s*(?P<m2>{MONTH})/(?P<y>{YEAR}){END}")
 _MONTH_YEAR = re.compile(rf"{START}(?P<m>{MONTH})/(?P<y>{YEAR}){END}")
+# Where a date or a month/year can start, as NUMBER_START but with the separator looked at too.
+_DATE_START = re.compile(r"\d(?<![\w/.,:+-]\d)(?=\d?[/.-]\d)")
+_MONTH_YEAR_START = re.compile(r"\d(?<![\w/.,:+-]\d)(?=\d?/)")
 _NO_DAY_WORD = ("ngày", "mùng", "mồng")
 _DIGIT = re.compile(r"\d")
 # Quick tests, each true of every line its pattern can match (a "-" or "/" looked for first):
@@ -130,11 +133,13 @@ def rule_dates(line: str, context: Context) -> str:
         )
     if _RANGE_HINT.search(line):
         line = sub_where(NUMBER_START, _DAY_RANGE, _read_day_range, line)
-        line = sub_where(NUMBER_START, _DATE_RANGE, _read_date_range, line)
-    line = sub_where(NUMBER_START, _ONE_DATE, _read_one_date, line)
+        line = sub_where(_DATE_START, _DATE_RANGE, _read_date_range, line)
+    line = sub_where(_DATE_START, _ONE_DATE, _read_one_date, line)
     if _RANGE_HINT.search(line):
         line = sub_where(NUMBER_START, _MONTH_RANGE, _read_month_range, line)
-    return sub_where(NUMBER_START, _MONTH_YEAR, _read_month_year, line) if _YEAR_HINT.search(line) else line
+    return (
+        sub_where(_MONTH_YEAR_START, _MONTH_YEAR, _read_month_year, line) if _YEAR_HINT.search(line) else line
+    )
 
 
 def _day_word(match: re.Match[str]) -> str:
@@ -228,6 +233,8 @@ _TIME = (
 _TIME_RANGE = re.compile(rf"{START}{_TIME.format(i=1)}\s*-\s*{_TIME.format(i=2)}(?![\w:]|[.,]\d)")
 _HOUR_RANGE = re.compile(rf"{START}(?P<a>[01]?\d|2[0-4])\s*-\s*{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
 _ONE_TIME = re.compile(rf"(?=\d)(?<![\w.,:+-])(?:(?P<frac>\d{{1,2}})/)?{_TIME.format(i=1)}(?![\w:]|[.,]\d)")
+# Where _ONE_TIME can start: one or two digits before "/" or the hour's h, g or ":".
+_TIME_START = re.compile(r"\d(?<![\w.,:+-]\d)(?=\d?[/hg:])")
 # Quick tests: any time or duration (a digit before h, g, :, p or "giờ 00"), a range of times.
 _TIME_HINT = re.compile(r"\d(?:[hg:p]|\s?giờ 00)")
 _TIME_RANGE_HINT = re.compile(r"-\s*\d\d?[hg:]")
@@ -248,7 +255,7 @@ def rule_times(line: str, _: Context) -> str:
     if _TIME_RANGE_HINT.search(line):
         line = sub_where(NUMBER_START, _TIME_RANGE, _read_time_range, line)
         line = sub_where(NUMBER_START, _HOUR_RANGE, _read_hour_range, line)
-    return _ONE_TIME.sub(_read_one_time, line)
+    return sub_where(_TIME_START, _ONE_TIME, _read_one_time, line)
 
 
 _TIME_CUES = ("lúc", "từ", "đến", "tới", "vào", "khoảng", "trước", "sau", "hồi")
