@@ -262,12 +262,6 @@ class _Dialect:
     def greatest(self, a: str, b: str) -> str:
         return f"GREATEST({a}, {b})" if self.pg else f"max({a}, {b})"
 
-    def local_day(self, expr: str, offset_s: int) -> str:
-        """The local date of a UTC timestamp, for a zone with a fixed offset."""
-        if self.pg:
-            return f"CAST(({expr} + make_interval(secs => {offset_s})) AT TIME ZONE 'UTC' AS DATE)"
-        return f"date({expr}, '{offset_s:+d} seconds')"
-
 
 _TREE = """
 tree(ancestor, code) AS (
@@ -287,48 +281,54 @@ def _scope_cte(root: str | None) -> str:
 )"""
 
 
-def _leaf_sql(d: _Dialect, period: ReportPeriod, scope: str) -> str:
+def _leaf_sql(d: _Dialect, period: ReportPeriod, scope: str, scoped: bool) -> str:
     """Per item, then per (bulletin, language, unit, local day): the detail every table sums."""
     where = []
     if period.since is not None:
         where.append("pi.starts_at >= :since AND pi.starts_at < :until")
-    where.append("COALESCE(pi.unit_code, dv.unit_code) IN (SELECT code FROM scope)")
+    if scoped:  # without a unit every item is in scope: no filter to evaluate
+        where.append("COALESCE(pi.unit_code, dv.unit_code) IN (SELECT code FROM scope)")
     played_at = d.least("c.occurred_at", "c.received_at")
     heard = (
         "CASE WHEN c.status = 'displayed' THEN 1.0 WHEN c.status = 'played' THEN "
         "CASE WHEN i.planned_s IS NULL OR i.planned_s <= 0 OR c.duration_s IS NULL THEN 1.0 "
         f"ELSE {d.least('c.duration_s / i.planned_s', '1.0')} END ELSE 0.0 END"
     )
-    reference = period.since or utcnow()
-    offset = int(reference.astimezone(ZoneInfo(period.timezone)).utcoffset().total_seconds())
     item_rows = f"""
-    SELECT pi.id, pi.bulletin_id, pi.version_id, pi.language,
+    SELECT pi.id, pi.bulletin_id, pi.version_id, pi.language, pi.broadcast_date,
            COALESCE(pi.unit_code, dv.unit_code) AS unit_code, pi.starts_at, pi.ends_at,
            CASE WHEN pi.delivered_at IS NULL THEN 0 ELSE 1 END AS delivered, r.duration_s AS planned_s
     FROM playlist_item pi
     JOIN device dv ON dv.id = pi.device_id
     JOIN rendition r ON r.id = pi.rendition_id
-    WHERE {" AND ".join(where)}"""
+    WHERE {" AND ".join(where) or "1 = 1"}"""
     return f"""
 WITH RECURSIVE {scope},
 items AS ({item_rows}),
 plays AS (
-    SELECT c.playlist_item_id AS item_id,
-           MAX(CASE WHEN c.status IN {_SUCCESS} THEN 1 ELSE 0 END) AS played,
-           MAX(CASE WHEN c.status IN {_SUCCESS} AND {played_at} >= i.starts_at
-                     AND {played_at} <= i.ends_at THEN 1 ELSE 0 END) AS on_time,
-           MAX(CASE WHEN c.status = 'failed' THEN 1 ELSE 0 END) AS failed,
-           MAX({heard}) AS heard,
-           MIN(CASE WHEN c.status IN {_SUCCESS} THEN {d.epoch(played_at)} END) AS first_play
-    -- The item rows again rather than the items CTE: each is used once, so PostgreSQL plans them inline.
-    FROM ({item_rows}) i JOIN playback_confirmation c ON c.playlist_item_id = i.id
-    GROUP BY c.playlist_item_id
+    SELECT item_id,
+           MAX(success) AS played,
+           MAX(CASE WHEN success = 1 AND played_at >= starts_at AND played_at <= ends_at THEN 1 ELSE 0 END)
+               AS on_time,
+           MAX(CASE WHEN status = 'failed' THEN 1 ELSE 0 END) AS failed,
+           MAX(heard) AS heard,
+           MIN(CASE WHEN success = 1 THEN played_at END) AS first_played_at
+    FROM (
+        -- One row per confirmation with its play time computed once; the item rows are repeated rather
+        -- than taken from the items CTE so that PostgreSQL plans each use inline.
+        SELECT c.playlist_item_id AS item_id, c.status, i.starts_at, i.ends_at,
+               CASE WHEN c.status IN {_SUCCESS} THEN 1 ELSE 0 END AS success,
+               {played_at} AS played_at, {heard} AS heard
+        FROM ({item_rows}) i JOIN playback_confirmation c ON c.playlist_item_id = i.id
+        {"OFFSET 0" if d.pg else ""}
+    ) confirmation_rows
+    GROUP BY item_id
 ),
 approvals AS (
     SELECT version_id, MIN({d.epoch("created_at")}) AS approved_at
     FROM review WHERE decision = 'approve' GROUP BY version_id
 )
-SELECT i.bulletin_id, i.language, i.unit_code, {d.local_day("i.starts_at", offset)} AS day,
+SELECT i.bulletin_id, i.language, i.unit_code, i.broadcast_date AS day,
        COUNT(*) AS targeted,
        SUM(i.delivered) AS delivered,
        SUM(COALESCE(p.played, 0)) AS played,
@@ -336,11 +336,11 @@ SELECT i.bulletin_id, i.language, i.unit_code, {d.local_day("i.starts_at", offse
        SUM(COALESCE(p.on_time, 0)) AS played_on_time,
        SUM(CASE WHEN p.failed = 1 AND p.played = 0 THEN 1 ELSE 0 END) AS failed,
        SUM(COALESCE(p.heard, 0.0)) AS completion_sum,
-       MIN(p.first_play - a.approved_at) AS first_play_delay_s
+       MIN({d.epoch("p.first_played_at")} - a.approved_at) AS first_play_delay_s
 FROM items i
 LEFT JOIN plays p ON p.item_id = i.id
 LEFT JOIN approvals a ON a.version_id = i.version_id
-GROUP BY i.bulletin_id, i.language, i.unit_code, {d.local_day("i.starts_at", offset)}
+GROUP BY i.bulletin_id, i.language, i.unit_code, i.broadcast_date
 """
 
 
@@ -415,13 +415,13 @@ def reach_metrics(
     check_period(period, now)
     d = _Dialect(session.connection().dialect.name)
     if d.pg:  # aggregations over millions of confirmations stay in memory instead of spilling to disk
-        session.connection().execute(text("SET LOCAL work_mem = '64MB'"))
+        session.connection().execute(text("SET LOCAL work_mem = '256MB'"))
     params = _params(period, unit_code)
     if detail is None:
         detail = period.kind in ("day", "month", "range")
     scope = _scope_cte(unit_code)
     session.connection().execute(text(f"DROP TABLE IF EXISTS {_LEAF}"))
-    leaf_sql = _leaf_sql(d, period, scope)
+    leaf_sql = _leaf_sql(d, period, scope, unit_code is not None)
     _query(session, f"CREATE TEMPORARY TABLE {_LEAF} AS {leaf_sql}", params)
     try:
         return _collect(session, d, period, unit_code, params, scope, now, detail)
@@ -466,7 +466,8 @@ def _collect(  # type: ignore[no-untyped-def]
         session,
         f"""{with_tree}
         SELECT {unit_cols}, {_SUMS}
-        FROM {_LEAF} l JOIN tree t ON t.code = l.unit_code JOIN admin_unit u ON u.code = t.ancestor
+        FROM (SELECT unit_code, {_SUMS} FROM {_LEAF} GROUP BY unit_code) l
+        JOIN tree t ON t.code = l.unit_code JOIN admin_unit u ON u.code = t.ancestor
         GROUP BY u.code, u.name, u.level, u.parent_code ORDER BY u.code""",
         params,
         ("unit_code", "unit_name", "level", "parent_code"),
@@ -475,7 +476,8 @@ def _collect(  # type: ignore[no-untyped-def]
         session,
         f"""{with_tree}
         SELECT {unit_cols}, l.language, {_SUMS}
-        FROM {_LEAF} l JOIN tree t ON t.code = l.unit_code JOIN admin_unit u ON u.code = t.ancestor
+        FROM (SELECT unit_code, language, {_SUMS} FROM {_LEAF} GROUP BY unit_code, language) l
+        JOIN tree t ON t.code = l.unit_code JOIN admin_unit u ON u.code = t.ancestor
         GROUP BY u.code, u.name, u.level, u.parent_code, l.language ORDER BY u.code, l.language""",
         params,
         ("unit_code", "unit_name", "level", "parent_code", "language"),
@@ -596,13 +598,17 @@ def _uptime(session: Session, d: _Dialect, period: ReportPeriod, params: dict, s
         session,
         f"""CREATE TEMPORARY TABLE {_UPTIME} AS
 WITH RECURSIVE {scope},
-beats AS (
-    SELECT h.device_id, COUNT(DISTINCT {bucket}) AS up,
-           COUNT(DISTINCT CASE WHEN h.fm_fallback THEN {bucket} END) AS fm
-    FROM heartbeat h JOIN device dv ON dv.id = h.device_id
-    WHERE dv.unit_code IN (SELECT code FROM scope) {window}
-    GROUP BY h.device_id
-)
+slots AS (
+    SELECT device_id, slot, MAX(fm) AS fm
+    FROM (
+        SELECT h.device_id, {bucket} AS slot, CASE WHEN h.fm_fallback THEN 1 ELSE 0 END AS fm
+        FROM heartbeat h JOIN device dv ON dv.id = h.device_id
+        WHERE dv.unit_code IN (SELECT code FROM scope) {window}
+        {"OFFSET 0" if d.pg else ""}
+    ) beat_rows
+    GROUP BY device_id, slot
+),
+beats AS (SELECT device_id, COUNT(*) AS up, SUM(fm) AS fm FROM slots GROUP BY device_id)
 SELECT dv.id AS device_id, dv.unit_code, dv.kind, COALESCE(b.up, 0) AS up, COALESCE(b.fm, 0) AS fm,
        {expected} AS expected
 FROM device dv LEFT JOIN beats b ON b.device_id = dv.id
