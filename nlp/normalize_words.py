@@ -175,7 +175,8 @@ def rule_symbols(line: str, _: Context) -> str:
                 line = line.replace(symbol, spoken)
     if "-" in line:
         line = _DASH_PAUSE.sub(", ", line)
-    line = _BRACKETS.sub(", ", line)
+    if any(bracket in line for bracket in "()[]{}"):
+        line = _BRACKETS.sub(", ", line)
     if "/" in line:
         line = _SLASH_BETWEEN_WORDS.sub(", ", line)  # "xã/phường", "215 hộ/768 khẩu": a pause
     if "'" in line:
@@ -206,7 +207,6 @@ def _digit_word(ch: str) -> str:
 
 # Replaced by nothing (no group to copy back, so no Python call per match); after _single_spaces the
 # only whitespace is " ".
-_SPACE_BEFORE_PAUSE = re.compile(r" (?=[.,;:!?])")
 _SPACE_RUN = re.compile(r"\s+")
 _DOUBLED_COMMAS = re.compile(r",(?:\s*,)+")
 _TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")
@@ -217,7 +217,10 @@ _LEADING_PAUSES = re.compile(r"^[\s,;:]+")
 
 def rule_tidy(line: str, _: Context) -> str:
     """Spacing and pause punctuation: one space, no space before . , ; : ! ?, no doubled commas."""
-    line = _SPACE_BEFORE_PAUSE.sub("", _single_spaces(line))
+    line = _single_spaces(line)
+    for mark in ".,;:!?":  # no space before a pause; spaces are single, so one replace per mark is enough
+        if " " + mark in line:
+            line = line.replace(" " + mark, mark)
     line = _DOUBLED_COMMAS.sub(",", line)
     if ".." in line:
         line = _TWO_DOTS.sub(".", line)
