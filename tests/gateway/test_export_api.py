@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import storage
-from tests.gateway.conftest import World
+from tests.gateway.conftest import BOTH_DATABASES, World
 
 AIRED = storage.utcnow() - timedelta(days=3)
 TODAY = storage.utcnow().astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).date()
@@ -52,6 +52,7 @@ def get(client: TestClient, path: str, token: str | None, **params):  # type: ig
     return client.get(f"/export/v1{path}", params=params, headers=headers)
 
 
+@BOTH_DATABASES
 def test_metrics_and_broadcasts_export_as_json(world: World, client: TestClient, exported: dict) -> None:
     response = get(
         client, f"/units/{world.communes[0]}/metrics", exported["token"], period="day", day=exported["day"]

@@ -10,7 +10,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 import storage
-from tests.gateway.conftest import World
+from tests.gateway.conftest import BOTH_DATABASES, World
 
 REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
@@ -50,6 +50,7 @@ def sign_in(client: TestClient, officer: dict, code: str | None = None):  # type
     )
 
 
+@BOTH_DATABASES
 def test_an_officer_signs_in_and_sees_devices_under_their_commune(
     world: World, client: TestClient, officer: dict
 ) -> None:

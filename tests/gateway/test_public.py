@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import select
 
 import storage
-from tests.gateway.conftest import World, mp3_tone
+from tests.gateway.conftest import BOTH_DATABASES, World, mp3_tone
 from tests.gateway.test_officer import CHROMIUM_ARGS, SCREENSHOTS
 
 AIRED = storage.utcnow() - timedelta(days=3)
@@ -69,6 +69,7 @@ def test_feedback_is_rate_limited_per_client(world: World, client: TestClient) -
     assert world.count(storage.CitizenFeedback) == 5
 
 
+@BOTH_DATABASES
 def test_listen_again_lists_approved_programs_playable(world: World, client: TestClient) -> None:
     _, audio = _published(world)
     world.publish("Tiêm chủng mở rộng", targets=[world.communes[0]], distribute_at=AIRED + timedelta(days=1))
@@ -87,6 +88,7 @@ def test_listen_again_lists_approved_programs_playable(world: World, client: Tes
     assert client.get("/public/units/V-B/listen").text.count("<audio") == 0  # not broadcast there
 
 
+@BOTH_DATABASES
 def test_podcast_feed_parses_with_enclosures_lengths_and_durations(world: World, client: TestClient) -> None:
     import feedparser
 
