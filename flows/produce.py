@@ -114,6 +114,17 @@ def synthesize(settings: PipelineSettings, version_id: int, spoken: str, voice: 
     return stages.as_dict(audio)
 
 
+def started_from_deployment() -> bool:
+    """True when this run, or a run it is a subflow of (the editor's form), was started from a deployment."""
+    from prefect.client.orchestration import get_client
+
+    run = get_run_context().flow_run
+    with get_client(sync_client=True) as client:
+        while run.deployment_id is None and run.parent_task_run_id is not None:
+            run = client.read_flow_run(client.read_task_run(run.parent_task_run_id).flow_run_id)
+    return run.deployment_id is not None
+
+
 def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
     """One review run per version, none waiting behind another (emergencies are started first).
 
@@ -124,7 +135,7 @@ def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
     if not requests:
         return {}
     logger = get_run_logger()
-    if get_run_context().flow_run.deployment_id is not None:
+    if started_from_deployment():
         from prefect.deployments import run_deployment
         from prefect.exceptions import ObjectNotFound
 
