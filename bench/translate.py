@@ -110,28 +110,10 @@ def bench_memory(n: int, queries: int, seed: int = 7) -> dict:
 
 
 def _tiny_nllb(directory: Path, texts: list[str]) -> Path:
-    import torch
-    from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+    """The test suite's tiny random NLLB-format model, with a longer position table for bulletin sentences."""
+    from tests.nlp.test_translate_model import build_tiny_nllb
 
-    bpe = Tokenizer(models.BPE(unk_token="<unk>"))
-    bpe.pre_tokenizer = pre_tokenizers.Metaspace()
-    bpe.train_from_iterator(
-        texts, trainers.BpeTrainer(vocab_size=500, special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
-    )
-    data = json.loads(bpe.to_str())
-    merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in data["model"]["merges"]]
-    tokenizer = NllbTokenizer(vocab=data["model"]["vocab"], merges=merges, src_lang="vie_Latn")
-    torch.manual_seed(0)
-    config = M2M100Config(
-        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=512,
-        pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
-    )  # fmt: skip
-    M2M100ForConditionalGeneration(config).save_pretrained(directory)
-    tokenizer.save_pretrained(directory)
-    return directory
+    return build_tiny_nllb(directory, texts, vocab_size=500, max_positions=512)
 
 
 def bench_model(segments: int) -> dict:

@@ -27,7 +27,14 @@ SOURCE = "Bà con chú ý lúc 17h."
 SAID = "សូមបងប្អូនយកចិត្តទុកដាក់ ZZA។"  # what the steered model says; ZZA is the placeholder of 17h
 
 
-def build_tiny_nllb(directory: Path, texts: list[str], *, always_say: str | None = None) -> Path:
+def build_tiny_nllb(
+    directory: Path,
+    texts: list[str],
+    *,
+    always_say: str | None = None,
+    vocab_size: int = 300,
+    max_positions: int = 128,
+) -> Path:
     """Train a small BPE tokenizer in the NLLB format and save a random tiny M2M100 model with it.
 
     ``always_say`` steers generation (a ``sequence_bias`` chain in the saved generation config) so the
@@ -39,7 +46,7 @@ def build_tiny_nllb(directory: Path, texts: list[str], *, always_say: str | None
     bpe = Tokenizer(models.BPE(unk_token="<unk>"))
     bpe.pre_tokenizer = pre_tokenizers.Metaspace()
     bpe.train_from_iterator(
-        texts, trainers.BpeTrainer(vocab_size=300, special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
+        texts, trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=["<s>", "<pad>", "</s>", "<unk>"])
     )
     data = json.loads(bpe.to_str())
     merges = [tuple(m) if isinstance(m, list) else tuple(m.split(" ")) for m in data["model"]["merges"]]
@@ -47,7 +54,7 @@ def build_tiny_nllb(directory: Path, texts: list[str], *, always_say: str | None
     torch.manual_seed(0)
     config = M2M100Config(
         vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
-        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=128,
+        decoder_attention_heads=2, encoder_ffn_dim=64, decoder_ffn_dim=64, max_position_embeddings=max_positions,
         pad_token_id=tokenizer.pad_token_id, bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id, decoder_start_token_id=tokenizer.eos_token_id,
     )  # fmt: skip
