@@ -6,9 +6,10 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from flows.settings import PipelineSettings
+from gateway.limits import GatewayLimits
 
 
-class Settings(PipelineSettings):
+class Settings(PipelineSettings, GatewayLimits):
     """Everything bantin reads from the environment; see the README's settings table."""
 
     model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")

@@ -33,6 +33,8 @@ ACTIONS = frozenset(
         "person_added",
         "person_revoked",
         "secret_reissued",
+        "emergency_ended",
+        "emergency_repeat_set",
     }
 )
 

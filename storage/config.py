@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import os
 from pathlib import Path
 
@@ -25,7 +26,14 @@ class StorageSettings(BaseSettings):
     s3_secret_key: str = Field("", description="S3 secret access key.")
     s3_region: str = Field("us-east-1", description="S3 region name.")
     secret_key: str = Field(
-        "", description="Key for reviewers' code secrets and review links; empty: a key file in the data dir."
+        "",
+        description="Key for reviewers' code secrets, review links and device token hashes (HMAC-SHA256); "
+        "empty: a key file in the data dir (0600). Changing it signs every device out: issue new tokens.",
+    )
+    mqtt_url: str = Field(
+        "",
+        description="MQTT broker for 'poll now' notices to devices, e.g. mqtt://127.0.0.1:1883/PREFIX (path: "
+        "topic prefix); empty: devices learn of changes by long-polling or polling.",
     )
     public_gateway_url: str = Field(
         "http://127.0.0.1:8080", description="The gateway's address as reviewers' browsers reach it."
@@ -38,13 +46,19 @@ class StorageSettings(BaseSettings):
         path = self.data_dir / "secret.key"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
+            # Written whole under a private name, then linked into place: another process starting at
+            # the same moment either links its own first or reads a complete key, never an empty file.
+            draft = path.with_name(f".secret.key.{os.getpid()}.{os.urandom(4).hex()}")
+            fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:  # another process made it first
-                pass
-            else:
                 with os.fdopen(fd, "w") as handle:
                     handle.write(base64.urlsafe_b64encode(os.urandom(32)).decode() + "\n")
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                with contextlib.suppress(FileExistsError):  # another process made it first: theirs is the key
+                    os.link(draft, path)
+            finally:
+                draft.unlink(missing_ok=True)
         key = path.read_text().strip()
         if not key:
             raise StorageError(

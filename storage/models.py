@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import UTC, date, datetime, time
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -248,11 +248,35 @@ class BroadcastWindow(SQLModel, table=True):
     ends: time
 
 
+class BroadcastSetting(SQLModel, table=True):
+    """A unit's program limits, when set on it; units without one inherit their parent's."""
+
+    __tablename__ = "broadcast_setting"
+
+    unit_code: str = Field(foreign_key="admin_unit.code", primary_key=True, max_length=32)
+    max_program_minutes: int | None = Field(default=None, description="Longest program in one window.")
+    language_order: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False), description="Order languages play in."
+    )
+    updated_by: str = Field(default="", max_length=200)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 class PlaylistItem(SQLModel, table=True):
     """One rendition scheduled on one device for one day's window."""
 
     __tablename__ = "playlist_item"
-    __table_args__ = (UniqueConstraint("device_id", "version_id", "broadcast_date", "window_name"),)
+    # A loudspeaker plays a version once per language in a window, one language after the other.
+    __table_args__ = (
+        UniqueConstraint(
+            "device_id",
+            "version_id",
+            "broadcast_date",
+            "window_name",
+            "language",
+            name="uq_playlist_item_device_version_window_language",
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     device_id: str = Field(foreign_key="device.id", index=True, max_length=64)
@@ -283,6 +307,29 @@ class PlaybackConfirmation(SQLModel, table=True):
     occurred_at: datetime
     received_at: datetime = Field(default_factory=utcnow)
     duration_s: float | None = None
+    # Proof of play, copied here so it outlives edits of the bulletin: the audio's sha256 (the device's,
+    # else the item's approved audio when the confirmation came), the slot it was given, when it really
+    # played (server time) and how it ended in the device's words.
+    content_sha256: str | None = Field(default=None, max_length=64)
+    slot_starts_at: datetime | None = None
+    slot_ends_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: str | None = Field(default=None, max_length=200)
+
+
+class PlaylistItemOutcome(SQLModel, table=True):
+    """What an item's confirmations add up to; database triggers keep it (see storage.metrics)."""
+
+    __tablename__ = "playlist_item_outcome"
+
+    playlist_item_id: int = Field(foreign_key="playlist_item.id", primary_key=True)
+    played: int = 0
+    played_on_time: int = 0
+    failed: int = 0
+    heard: float = 0.0
+    first_played_at: datetime | None = None
+    confirmations: int = 0
 
 
 class Heartbeat(SQLModel, table=True):
@@ -296,6 +343,9 @@ class Heartbeat(SQLModel, table=True):
     battery_pct: int | None = None
     fm_fallback: bool = False
     firmware: str = Field(default="", max_length=64)
+    free_storage_bytes: int | None = Field(
+        default=None, sa_type=BigInteger, description="Free storage the device reported, in bytes."
+    )
 
 
 class CitizenFeedback(SQLModel, table=True):

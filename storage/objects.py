@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Protocol, runtime_checkable
 
@@ -17,6 +19,43 @@ class ObjectNotFound(KeyError):
 
 class InvalidKey(ValueError):
     """A key that could escape the store or is empty."""
+
+
+class ObjectStoreUnavailable(ConnectionError):
+    """The S3 server did not answer (down, unreachable, or failing); a later retry may succeed.
+
+    A ``ConnectionError``, not a ``StorageError``: the input was fine, so tasks retry it. S3 writes
+    whole objects only, so an interrupted ``put`` leaves nothing under the key.
+    """
+
+    code = "object_store_unavailable"
+
+    def __init__(self, endpoint: str, bucket: str, action: str, key: str, cause: BaseException) -> None:
+        doing_en, doing_vi = _ACTIONS.get(action, (action, action))
+        where = f"S3 {endpoint or '(AWS)'}, bucket {bucket!r}"
+        self.message_en = (
+            f"the object store ({where}) did not answer while {doing_en} {key!r}: {cause}. Check that the S3 "
+            "server is running and that BANTIN_S3_ENDPOINT points to it, then run again; nothing partial was stored"
+        )
+        self.message_vi = (
+            f"kho lưu trữ đối tượng ({where}) không phản hồi khi {doing_vi} {key!r}: {cause}. Hãy kiểm tra máy chủ "
+            "S3 đang chạy và BANTIN_S3_ENDPOINT trỏ đúng tới nó, rồi chạy lại; không có dữ liệu dở dang nào được lưu"
+        )
+        super().__init__(self.message_en)
+
+    def message(self, language: str = "vi") -> str:
+        """The message in Vietnamese (``vi``) or English (``en``)."""
+        return self.message_vi if language.startswith("vi") else self.message_en
+
+
+_ACTIONS = {
+    "put": ("storing", "lưu"),
+    "get": ("reading", "đọc"),
+    "exists": ("looking up", "tra cứu"),
+    "delete": ("deleting", "xóa"),
+    "keys": ("listing", "liệt kê"),
+    "bucket": ("opening the bucket for", "mở bucket cho"),
+}
 
 
 @runtime_checkable
@@ -123,33 +162,60 @@ class S3ObjectStore:
         import boto3
         from botocore.config import Config
 
-        self.bucket = bucket
+        self.bucket, self.endpoint = bucket, endpoint
         self.client = boto3.client(
             "s3",
             endpoint_url=endpoint or None,
             aws_access_key_id=access_key or None,
             aws_secret_access_key=secret_key or None,
             region_name=region,
-            config=Config(retries={"max_attempts": 5, "mode": "standard"}, s3={"addressing_style": "path"}),
+            # a few quick tries here; the tasks calling the store retry on a longer scale
+            config=Config(
+                retries={"max_attempts": 3, "mode": "standard"},
+                connect_timeout=5,
+                read_timeout=60,
+                s3={"addressing_style": "path"},
+            ),
         )
+
+    @contextmanager
+    def _answering(self, action: str, key: str) -> Iterator[None]:
+        """Turn "the server did not answer" (connection refused or cut, timeout, 5xx) into ObjectStoreUnavailable."""
+        from botocore.exceptions import ClientError, ConnectionError, HTTPClientError
+
+        try:
+            yield
+        except (ConnectionError, HTTPClientError) as exc:
+            raise ObjectStoreUnavailable(self.endpoint, self.bucket, action, key, exc) from exc
+        except ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                raise ObjectStoreUnavailable(self.endpoint, self.bucket, action, key, exc) from exc
+            raise
 
     def ensure_bucket(self) -> None:
         """Create the bucket if it does not exist yet."""
         from botocore.exceptions import ClientError
 
-        try:
-            self.client.head_bucket(Bucket=self.bucket)
-        except ClientError:
-            self.client.create_bucket(Bucket=self.bucket)
+        with self._answering("bucket", ""):
+            try:
+                self.client.head_bucket(Bucket=self.bucket)
+            except ClientError as exc:
+                if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) >= 500:
+                    raise
+                self.client.create_bucket(Bucket=self.bucket)
 
     def put(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
-        self.client.put_object(Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type)
+        with self._answering("put", key):
+            self.client.put_object(
+                Bucket=self.bucket, Key=check_key(key), Body=data, ContentType=content_type
+            )
 
     def get(self, key: str) -> bytes:
         from botocore.exceptions import ClientError
 
         try:
-            return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
+            with self._answering("get", key):
+                return self.client.get_object(Bucket=self.bucket, Key=check_key(key))["Body"].read()
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"NoSuchKey", "404"}:
                 raise ObjectNotFound(key) from None
@@ -159,7 +225,8 @@ class S3ObjectStore:
         from botocore.exceptions import ClientError
 
         try:
-            self.client.head_object(Bucket=self.bucket, Key=check_key(key))
+            with self._answering("exists", key):
+                self.client.head_object(Bucket=self.bucket, Key=check_key(key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
                 return False
@@ -167,13 +234,15 @@ class S3ObjectStore:
         return True
 
     def delete(self, key: str) -> None:
-        self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
+        with self._answering("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=check_key(key))
 
     def keys(self, prefix: str = "") -> list[str]:
         paginator = self.client.get_paginator("list_objects_v2")
         found: list[str] = []
-        for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
-            found.extend(item["Key"] for item in page.get("Contents", []))
+        with self._answering("keys", prefix):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=prefix):
+                found.extend(item["Key"] for item in page.get("Contents", []))
         return sorted(found)
 
     def url(self, key: str, expires_s: int = 3600) -> str | None:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import bindparam, insert, update
 from sqlmodel import Session, col, select
 
 from storage.audit import append_audit
 from storage.bulletins import approved_review, target_codes, version_digest
+from storage.emergency import manifests_changed
 from storage.errors import InvalidDraft, StorageError, UnknownBulletin
 from storage.links import rendition_sha256
 from storage.models import (
@@ -29,7 +32,9 @@ from storage.models import (
     Review,
     utcnow,
 )
+from storage.programs import NEW, ProgramBook, as_utc, program_block
 from storage.units import ancestor_codes, descendant_codes
+from storage.windows import UnitBroadcast, unit_broadcasts
 
 # Typical daily windows of commune radio: early morning and late afternoon.
 DEFAULT_WINDOWS = (("sáng", time(6, 0), time(6, 45)), ("chiều", time(17, 0), time(17, 45)))
@@ -57,25 +62,50 @@ def windows_for_unit(session: Session, unit_code: str) -> list[BroadcastWindow]:
 
 
 def next_slot(
-    windows: list[BroadcastWindow], now: datetime, tz: ZoneInfo
+    windows: list[tuple[str, time, time]], now: datetime, tz: ZoneInfo
 ) -> tuple[date, str, datetime, datetime]:
-    """The first window that has not ended yet, today or tomorrow, in UTC."""
+    """The first window (name, start, end in local time, in time order) that has not ended yet, today
+    or tomorrow, in UTC."""
     local_now = now.astimezone(tz)
     for offset in (0, 1):
         day = local_now.date() + timedelta(days=offset)
-        for window in windows:
-            starts = datetime.combine(day, window.starts, tzinfo=tz)
-            ends = datetime.combine(day, window.ends, tzinfo=tz)
+        for name, start, end in windows:
+            starts = datetime.combine(day, start, tzinfo=tz)
+            ends = datetime.combine(day, end, tzinfo=tz)
             if ends > local_now:
-                return day, window.name, starts.astimezone(UTC), ends.astimezone(UTC)
+                return day, name, starts.astimezone(UTC), ends.astimezone(UTC)
     raise ValueError("no broadcast window is defined")
 
 
-def _pick_rendition(options: dict[str, Rendition], device: Device) -> Rendition | None:
-    for language in [*device.languages, "vie"]:
+def _pick_rendition(
+    options: dict[str, Rendition], device: Device, order: list[str] | None = None
+) -> Rendition | None:
+    """The first rendition in the unit's language order (when set), then the device's languages, then vie."""
+    for language in [*(order or []), *device.languages, "vie"]:
         if language in options:
             return options[language]
     return None
+
+
+def _language_sequence(
+    options: dict[str, Rendition], device: Device, order: list[str] | None = None
+) -> list[Rendition]:
+    """The audio a loudspeaker plays, one language after the other (Decree 49/2024).
+
+    The device's languages that have audio, in the unit's language order, then those the order does not
+    name in the device's own order. A device with one language, or none of whose languages has audio,
+    gets one rendition as ``_pick_rendition`` chooses it.
+    """
+    own = list(dict.fromkeys(device.languages or []))
+    rank = {language: n for n, language in enumerate(order or [])}
+    spoken = sorted(
+        (language for language in own if language in options),
+        key=lambda language: (rank.get(language, len(rank)), own.index(language)),
+    )
+    if len(own) > 1 and spoken:
+        return [options[language] for language in spoken]
+    picked = _pick_rendition(options, device, order)
+    return [picked] if picked is not None else []
 
 
 @dataclass
@@ -88,6 +118,45 @@ class Distribution:
     items_existing: int = 0
     devices: int = 0
     skipped: dict[str, str] = field(default_factory=dict)
+    # Loudspeakers where the composer found no slot before the bulletin expires: {device: {"vi", "en"}}.
+    unplaced: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Other bulletins pushed out of a loudspeaker's program by this one: {device: [bulletin ids]}.
+    displaced: dict[str, list[int]] = field(default_factory=dict)
+    moved: int = 0  # items of other bulletins that moved to a later slot to make room
+    # Bulletins on air that this emergency interrupts: {device: [bulletin ids]}.
+    interrupted: dict[str, list[int]] = field(default_factory=dict)
+    # Loudspeakers whose sequence of languages did not fit where its first language alone would have
+    # played, so the whole sequence plays in a later window: {device: {"vi", "en"}}.
+    deferred: dict[str, dict[str, str]] = field(default_factory=dict)
+    changed_units: list[str] = field(default_factory=list)  # units whose devices' manifests changed
+
+    def notice(self) -> str:
+        """What the editor must know, in Vietnamese and English; empty when everything was scheduled."""
+        lines = []
+        reasons: dict[tuple[str, str], list[str]] = {}
+        for device, reason in self.unplaced.items():
+            reasons.setdefault((reason["vi"], reason["en"]), []).append(device)
+        for (vi, en), devices in sorted(reasons.items()):
+            lines.append(
+                f"Bản tin {self.bulletin_id} không xếp được lịch trên {len(devices)} cụm loa ({', '.join(devices)}): "
+                f"{vi} / Bulletin {self.bulletin_id} could not be scheduled on {len(devices)} loudspeaker "
+                f"cluster(s): {en}"
+            )
+        later: dict[tuple[str, str], list[str]] = {}
+        for device, reason in self.deferred.items():
+            later.setdefault((reason["vi"], reason["en"]), []).append(device)
+        for (vi, en), devices in sorted(later.items()):
+            lines.append(
+                f"Bản tin {self.bulletin_id} trên {len(devices)} cụm loa ({', '.join(sorted(devices))}): {vi} / "
+                f"Bulletin {self.bulletin_id} on {len(devices)} loudspeaker cluster(s): {en}"
+            )
+        for device, bulletins in sorted(self.displaced.items()):
+            ids = ", ".join(str(b) for b in bulletins)
+            lines.append(
+                f"Trên {device}, bản tin {ids} bị đẩy ra khỏi lịch phát bởi bản tin {self.bulletin_id} ưu tiên hơn / "
+                f"On {device}, bulletin(s) {ids} were pushed out of the program by bulletin {self.bulletin_id}"
+            )
+        return "\n".join(lines)
 
 
 class ApprovalOutdated(StorageError):
@@ -147,50 +216,77 @@ def distribute_version(
             by_kind[rendition.kind][rendition.language] = rendition
     result = Distribution(bulletin_id=bulletin.id, version_id=version_id, devices=len(devices))
     scheduled: set[str] = set()
+    broadcasts = unit_broadcasts(session, [d.unit_code for d in devices])
+    # A device that has this version's items has them all (one per language, made in one transaction).
+    done = Counter(
+        session.exec(select(PlaylistItem.device_id).where(PlaylistItem.version_id == version_id)).all()
+    )
+    speakers = [d.id for d in devices if d.kind == DeviceKind.speaker_cluster and d.id not in done]
+    book = ProgramBook(session, speakers, bulletin.id, now)
+    new_items: list[dict] = []
+    board_slots: dict[str, tuple[date, str, datetime, datetime]] = {}  # per unit: the next window
     for device in devices:
         wanted = RenditionKind.audio if device.kind == DeviceKind.speaker_cluster else RenditionKind.eboard
-        rendition = _pick_rendition(by_kind[wanted], device)
-        if rendition is None:
+        broadcast = broadcasts[device.unit_code]
+        if wanted == RenditionKind.audio:  # each language the loudspeaker broadcasts in, in the unit's order
+            renditions = _language_sequence(by_kind[wanted], device, broadcast.language_order)
+        else:  # a board shows one text
+            picked = _pick_rendition(by_kind[wanted], device, broadcast.language_order)
+            renditions = [picked] if picked is not None else []
+        if not renditions:
             result.skipped[device.id] = f"no {wanted.value} rendition in {device.languages} or vie"
             continue
-        sha = rendition_sha256(rendition) if wanted == RenditionKind.audio else ""
-        if sha is None:
-            result.skipped[device.id] = f"the {rendition.language} audio has no sha256"
+        shas = [rendition_sha256(r) if wanted == RenditionKind.audio else "" for r in renditions]
+        if None in shas:
+            missing = ", ".join(r.language for r, sha in zip(renditions, shas, strict=True) if sha is None)
+            result.skipped[device.id] = f"the {missing} audio has no sha256"
             continue
-        if bulletin.priority == Priority.emergency:
-            day, window = now.astimezone(tz).date(), EMERGENCY_WINDOW
-            starts, ends = now, now + timedelta(hours=EMERGENCY_HOURS)
-        else:
-            day, window, starts, ends = next_slot(windows_for_unit(session, device.unit_code), now, tz)
-        existing = session.exec(
-            select(PlaylistItem).where(
-                PlaylistItem.device_id == device.id, PlaylistItem.version_id == version_id
-            )
-        ).first()
-        if existing is not None:
-            result.items_existing += 1
+        if device.id in done:
+            result.items_existing += done[device.id]
             continue
-        session.add(
-            PlaylistItem(
-                device_id=device.id,
-                bulletin_id=bulletin.id,
-                version_id=version_id,
-                rendition_id=rendition.id,
-                language=rendition.language,
-                priority=bulletin.priority,
-                broadcast_date=day,
-                window_name=window,
-                starts_at=starts,
-                ends_at=ends,
-                audio_sha256=sha,
+        if device.kind == DeviceKind.speaker_cluster:
+            slots = _compose_on(book, device, renditions, bulletin, approval, broadcast, result, tz)
+            if slots is None:
+                continue
+        elif bulletin.priority == Priority.emergency:
+            slots = [
+                (now.astimezone(tz).date(), EMERGENCY_WINDOW, now, now + timedelta(hours=EMERGENCY_HOURS))
+            ]
+        else:  # a board shows every item of a window for the whole window
+            if device.unit_code not in board_slots:  # the unit's windows were loaded with its broadcast
+                board_slots[device.unit_code] = next_slot(broadcast.windows, now, tz)
+            slots = [board_slots[device.unit_code]]
+        for rendition, sha, (day, window, starts, ends) in zip(renditions, shas, slots, strict=True):
+            new_items.append(
+                {
+                    "device_id": device.id,
+                    "bulletin_id": bulletin.id,
+                    "version_id": version_id,
+                    "rendition_id": rendition.id,
+                    "language": rendition.language,
+                    "priority": bulletin.priority,
+                    "broadcast_date": day,
+                    "window_name": window,
+                    "starts_at": starts,
+                    "ends_at": ends,
+                    "audio_sha256": sha,
+                    "delivered_at": None,
+                    "created_at": now,
+                }
             )
-        )
-        if sha:
-            scheduled.add(sha)
-        result.items_created += 1
+            if sha:
+                scheduled.add(sha)
+            result.items_created += 1
     bulletin.status = BulletinStatus.distributed
     session.add(bulletin)
-    session.flush()
+    session.flush()  # the moves and removals of other items first: their slots are free for the new ones
+    if new_items:  # one multi-row INSERT per batch, not one ORM object per device
+        session.execute(insert(PlaylistItem), new_items)
+    if result.items_created:  # repeat an emergency, wake devices waiting on their manifests
+        units = {d.unit_code for d in devices if d.unit_code}
+        result.changed_units = manifests_changed(
+            session, version_id=version_id, priority=bulletin.priority, unit_codes=units, now=now
+        )
     if result.items_created or not result.items_existing:  # a rerun that scheduled nothing new is not logged
         append_audit(
             session,
@@ -204,9 +300,67 @@ def distribute_version(
                 "devices": result.devices,
                 "audio_sha256": sorted(scheduled),
                 "skipped": result.skipped,
+                "unplaced": result.unplaced,
+                "displaced": result.displaced,
+                "moved": result.moved,
+                "interrupted": result.interrupted,
+                "deferred": result.deferred,
             },
         )
     return result
+
+
+def _compose_on(
+    book: ProgramBook,
+    device: Device,
+    renditions: list[Rendition],
+    bulletin: Bulletin,
+    approval: Review,
+    broadcast: UnitBroadcast,
+    result: Distribution,
+    tz: ZoneInfo,
+) -> list[tuple[date, str, datetime, datetime]] | None:
+    """The slots the composer gives a loudspeaker's new items, one per rendition, back to back in their
+    order inside one block (None: the block found no room, reported in ``result.unplaced``).
+
+    An emergency stays in the manifest for EMERGENCY_HOURS (or until it expires) after its slot starts,
+    so a device that polls late still plays it at once.
+    """
+    new = program_block(NEW, renditions, bulletin, as_utc(approval.created_at) or book.now)
+    placement = book.place(device, new, broadcast, tz)
+    result.moved += placement.moved
+    if placement.interrupted:
+        result.interrupted[device.id] = placement.interrupted
+    if placement.displaced:
+        result.displaced[device.id] = sorted({bulletin_id for bulletin_id, _, _ in placement.displaced})
+    languages = " + ".join(r.language for r in renditions)
+    if placement.slot is None:
+        report = placement.unplaced
+        vi, en = report.reason_vi, report.reason_en
+        if len(renditions) > 1:
+            vi += f" (các thứ tiếng {languages} phát liền nhau, tổng {new.duration_s:.0f} giây)"
+            en += f" (the languages {languages} play back to back, {new.duration_s:.0f} s in all)"
+        result.unplaced[device.id] = {"vi": vi, "en": en}
+        return None
+    slot = placement.slot
+    if placement.deferred is not None:
+        alone, at = placement.deferred, slot.starts.astimezone(tz)
+        result.deferred[device.id] = {
+            "vi": f"các thứ tiếng {languages} phát liền nhau ({new.duration_s:.0f} giây) không vừa khung "
+            f"{alone.window} ngày {alone.day:%d/%m/%Y}; cả chuỗi phát trong khung {slot.window} lúc "
+            f"{at:%H:%M %d/%m/%Y}",
+            "en": f"the languages {languages} play back to back ({new.duration_s:.0f} s) and do not fit in "
+            f"window {alone.window} on {alone.day:%d/%m/%Y}; the whole sequence plays in window "
+            f"{slot.window} at {at:%H:%M %d/%m/%Y}",
+        }
+    slots = []
+    for part in slot.parts:
+        ends = part.ends
+        if bulletin.priority == Priority.emergency:
+            until = new.valid_until or part.starts + timedelta(hours=EMERGENCY_HOURS)
+            ends = max(part.ends, min(until, part.starts + timedelta(hours=EMERGENCY_HOURS)))
+        slots.append((slot.day, slot.window, part.starts, ends))
+    return slots
 
 
 @dataclass(frozen=True)
@@ -240,10 +394,12 @@ def _item_sha256(item: PlaylistItem, rendition: Rendition) -> str | None:
 def _current_items(
     session: Session, device: Device, now: datetime
 ) -> list[tuple[PlaylistItem, Rendition, Bulletin]]:
-    """A device's items whose window has not ended and that it has not yet played or shown.
+    """A device's items whose window has not ended, audio not yet played; e-board text its whole window.
 
-    Only the newest distributed version of each bulletin counts: a corrected bulletin replaces the
-    text and audio of the earlier one on every device that has both.
+    A board shows an item until its window ends, whatever was confirmed: a "displayed" confirmation
+    says the board showed it, not that people no longer need to read it. Only the newest distributed
+    version of each bulletin counts: a corrected bulletin replaces the text and audio of the earlier one
+    on every device that has both.
     """
     query = (
         select(PlaylistItem, Rendition, Bulletin)
@@ -266,8 +422,27 @@ def _current_items(
     return [
         (item, rendition, bulletin)
         for item, rendition, bulletin in rows
-        if item.id not in played and item.version_id == newest[item.bulletin_id]
+        if (item.id not in played or rendition.kind == RenditionKind.eboard)
+        and item.version_id == newest[item.bulletin_id]
     ]
+
+
+def _manifest_entry(item, rendition: Rendition, bulletin: Bulletin, sha: str | None) -> ManifestEntry:  # type: ignore[no-untyped-def]
+    """One manifest line from a playlist item (an ORM object or a row with the same fields)."""
+    return ManifestEntry(
+        item_id=item.id,
+        bulletin_id=bulletin.id,
+        title=bulletin.title,
+        priority=Priority(item.priority).value,
+        language=item.language,
+        kind=rendition.kind.value,
+        starts_at=item.starts_at,
+        ends_at=item.ends_at,
+        audio_key=f"audio/{sha}.mp3" if sha else None,
+        duration_s=rendition.duration_s,
+        text=rendition.text,
+        sha256=sha,
+    )
 
 
 def device_playlist(
@@ -281,24 +456,89 @@ def device_playlist(
             item.delivered_at = now
             session.add(item)
         sha = _item_sha256(item, rendition)
-        entries.append(
-            ManifestEntry(
-                item_id=item.id,
-                bulletin_id=bulletin.id,
-                title=bulletin.title,
-                priority=item.priority.value,
-                language=item.language,
-                kind=rendition.kind.value,
-                starts_at=item.starts_at,
-                ends_at=item.ends_at,
-                audio_key=f"audio/{sha}.mp3" if sha else None,
-                duration_s=rendition.duration_s,
-                text=rendition.text,
-                sha256=sha,
-            )
-        )
+        entries.append(_manifest_entry(item, rendition, bulletin, sha))
     session.flush()
     return sorted(entries, key=lambda e: (_PRIORITY_ORDER[Priority(e.priority)], e.starts_at, e.item_id))
+
+
+# Devices read per statement when playlists are read for many at once (well inside any bind limit).
+PLAYLISTS_CHUNK = 500
+
+
+def device_playlists(
+    *, session: Session, device_ids: list[str], now: datetime | None = None, mark_delivered: bool = True
+) -> dict[str, list[ManifestEntry]]:
+    """``device_playlist`` for many devices at once: a few set-based statements, not a few per device.
+
+    The same entries in the same order as ``device_playlist`` gives each device (items whose window has
+    not ended, audio not yet played, the newest distributed version of each bulletin, emergencies
+    first); the items are marked delivered with one UPDATE.
+    """
+    now = now or utcnow()
+    ids = sorted(set(device_ids))
+    playlists: dict[str, list[ManifestEntry]] = {d: [] for d in ids}
+    item = PlaylistItem
+    rows: list = []
+    played: set[tuple[str, int]] = set()
+    # One expanding parameter for the device ids: statements built once, values not coerced one by one.
+    chunk_ids = bindparam("device_ids", expanding=True)
+    items_query = select(
+        item.id, item.device_id, item.bulletin_id, item.version_id, item.rendition_id, item.audio_sha256,
+        item.language, item.priority, item.starts_at, item.ends_at, item.delivered_at,
+    ).where(col(item.device_id).in_(chunk_ids), item.ends_at > now)  # fmt: skip
+    played_query = select(PlaybackConfirmation.device_id, PlaybackConfirmation.playlist_item_id).where(
+        col(PlaybackConfirmation.device_id).in_(chunk_ids),
+        col(PlaybackConfirmation.status).in_([PlaybackStatus.played, PlaybackStatus.displayed]),
+    )
+    for start in range(0, len(ids), PLAYLISTS_CHUNK):
+        chunk = {"device_ids": ids[start : start + PLAYLISTS_CHUNK]}
+        rows += session.exec(items_query, params=chunk).all()
+        played.update(session.exec(played_query, params=chunk).all())
+    if not rows:
+        return playlists
+    renditions = {
+        r.id: r
+        for r in session.exec(
+            select(Rendition).where(col(Rendition.id).in_({r.rendition_id for r in rows}))
+        ).all()
+    }
+    bulletins = {
+        b.id: b
+        for b in session.exec(
+            select(Bulletin).where(col(Bulletin.id).in_({r.bulletin_id for r in rows}))
+        ).all()
+    }
+    newest: dict[tuple[str, int], int] = {}  # per device, a newer approved version supersedes the older ones
+    for row in rows:
+        key = (row.device_id, row.bulletin_id)
+        newest[key] = max(newest.get(key, 0), row.version_id)
+    undelivered: list[int] = []
+    for row in rows:
+        rendition, bulletin = renditions[row.rendition_id], bulletins[row.bulletin_id]
+        if (row.device_id, row.id) in played and rendition.kind != RenditionKind.eboard:
+            continue
+        if row.version_id != newest[(row.device_id, row.bulletin_id)]:
+            continue
+        if row.delivered_at is None:
+            undelivered.append(row.id)
+        if rendition.kind != RenditionKind.audio:
+            sha = None
+        else:
+            sha = row.audio_sha256 or rendition_sha256(rendition)
+        playlists[row.device_id].append(_manifest_entry(row, rendition, bulletin, sha))
+    if mark_delivered and undelivered:
+        mark = (
+            update(PlaylistItem)
+            .where(col(PlaylistItem.id).in_(bindparam("item_ids", expanding=True)))
+            .where(col(PlaylistItem.delivered_at).is_(None))
+            .values(delivered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        for start in range(0, len(undelivered), PLAYLISTS_CHUNK):
+            session.execute(mark, {"item_ids": undelivered[start : start + PLAYLISTS_CHUNK]})
+    for entries in playlists.values():
+        entries.sort(key=lambda e: (_PRIORITY_ORDER[Priority(e.priority)], e.starts_at, e.item_id))
+    return playlists
 
 
 def device_audio_allowed(
@@ -320,6 +560,14 @@ class ConfirmationEvent:
     status: PlaybackStatus
     occurred_at: datetime
     duration_s: float | None = None
+    # Proof of play (devices that predate it send none): the sha256 of the audio played, the slot the
+    # manifest gave, when it really started and ended (server time) and how it ended.
+    sha256: str | None = None
+    slot_starts_at: datetime | None = None
+    slot_ends_at: datetime | None = None
+    started_at: datetime | None = None
+    ended_at: datetime | None = None
+    outcome: str | None = None
 
 
 @dataclass
@@ -329,50 +577,260 @@ class ConfirmationResult:
     accepted: list[str] = field(default_factory=list)
     duplicates: list[str] = field(default_factory=list)
     rejected: dict[str, str] = field(default_factory=dict)
+    # Ids already stored with other content (item, status, time, duration or device): a reused id.
+    conflicts: list[str] = field(default_factory=list)
+
+
+def _event_content(
+    device_id: str, item_id: int, status: object, occurred: datetime, duration_s: float | None
+) -> tuple:
+    """What makes a resend identical: same device, item, status, instant and duration."""
+    occurred = occurred if occurred.tzinfo else occurred.replace(tzinfo=UTC)
+    return (device_id, item_id, getattr(status, "value", status), occurred.astimezone(UTC), duration_s)
+
+
+def _utc(at: datetime | None) -> datetime | None:
+    """``at`` in UTC; no timezone means UTC."""
+    if at is None:
+        return None
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def _proof_problem(
+    session: Session, event: ConfirmationEvent, item: PlaylistItem, expected_sha: str | None
+) -> str | None:
+    """Why a device's proof of play cannot be true of ``item`` (Vietnamese / English), or None.
+
+    Checked only for what the device states: an old device that sends no sha256 is taken as before.
+    """
+    if event.sha256 is not None:
+        if item.delivered_at is None:
+            return (
+                f"mục {item.id} chưa từng có trong danh mục phát gửi cho thiết bị {item.device_id}: tải lại "
+                f"danh mục phát / playlist item {item.id} was never in a manifest sent to device "
+                f"{item.device_id}: fetch the manifest again and confirm only what it lists"
+            )
+        if event.sha256 != (expected_sha or ""):
+            other = session.exec(
+                select(PlaylistItem.version_id).where(
+                    PlaylistItem.bulletin_id == item.bulletin_id,
+                    PlaylistItem.audio_sha256 == event.sha256,
+                )
+            ).first()
+            if expected_sha is None:
+                why_vi, why_en = (
+                    "mục này là bảng tin, không có âm thanh",
+                    "this item is e-board text, it has no audio",
+                )
+            elif other is not None:
+                number = session.get(BulletinVersion, other)
+                label = number.number if number else other
+                why_vi = f"đó là âm thanh phiên bản {label} của bản tin {item.bulletin_id}, chưa từng gửi cho mục này"
+                why_en = (
+                    f"that is the audio of version {label} of bulletin {item.bulletin_id}, which was never sent "
+                    "for this item"
+                )
+            else:
+                why_vi = f"âm thanh đã duyệt của mục này là {expected_sha[:12]}…"
+                why_en = f"the approved audio of this item is {expected_sha[:12]}…"
+            return (
+                f"sha256 {event.sha256[:12]}… không phải âm thanh của mục {item.id}: {why_vi}; không ghi nhận / "
+                f"sha256 {event.sha256[:12]}… is not the audio of playlist item {item.id}: {why_en}; not recorded"
+            )
+    started, ended = _utc(event.started_at), _utc(event.ended_at)
+    if started is not None and ended is not None and ended < started:
+        return (
+            f"ended_at {ended.isoformat()} trước started_at {started.isoformat()}: kiểm tra đồng hồ thiết bị / "
+            f"ended_at {ended.isoformat()} is before started_at {started.isoformat()}: check the device clock"
+        )
+    return None
 
 
 def record_confirmations(
     *, session: Session, device: Device, events: list[ConfirmationEvent], now: datetime | None = None
 ) -> ConfirmationResult:
-    """Store a batch idempotently; events for another device's items or from the future are refused."""
+    """Store a batch idempotently; events for another device's items or from the future are refused.
+
+    Each stored confirmation keeps its proof of play: the audio's sha256 and the slot come from the
+    device or, when it sends none, from the item as it is now; a sha256 that is not the item's
+    approved audio, or an item never sent to the device, is refused with the reason.
+
+    A batch costs a few statements whatever its size: its items with their renditions, one
+    ``INSERT ... ON CONFLICT (event_id) DO NOTHING RETURNING event_id`` of the events that pass the
+    checks, and only when some were not stored, the stored content of their ids (a resend is a
+    duplicate, the same id with other content a conflict, whatever the event's own checks say).
+    Concurrent batches with the same events wait on each other's ids instead of failing.
+    """
     now = now or utcnow()
     result = ConfirmationResult()
-    item_ids = {e.item_id for e in events}
-    owned = {
-        i.id: i for i in session.exec(select(PlaylistItem).where(col(PlaylistItem.id).in_(item_ids))).all()
+    if not events:
+        return result
+    # Each item of the batch once: its approved audio and its slot in UTC.
+    owned: dict[int, tuple[PlaylistItem, str | None, datetime | None, datetime | None]] = {
+        item.id: (
+            item,
+            _item_sha256(item, rendition) if rendition is not None else None,
+            _utc(item.starts_at),
+            _utc(item.ends_at),
+        )
+        for item, rendition in session.exec(
+            select(PlaylistItem, Rendition)
+            .join(Rendition, col(Rendition.id) == col(PlaylistItem.rendition_id), isouter=True)
+            .where(col(PlaylistItem.id).in_({e.item_id for e in events}))
+        ).all()
     }
-    known = set(
-        session.exec(
-            select(PlaybackConfirmation.event_id).where(
-                col(PlaybackConfirmation.event_id).in_([e.event_id for e in events])
+    latest = now + MAX_CLOCK_SKEW
+    keys = [str(e.event_id) for e in events]
+    # PostgreSQL gets times as integer microseconds since the epoch (exact, and cheap to write).
+    stamp = _micros if session.get_bind().dialect.name == "postgresql" else _same
+    refused: dict[int, str] = {}  # position in the batch -> why its event cannot be stored
+    first: dict[str, int] = {}  # event id -> position of the first storable event with it
+    rows: list[dict] = []
+    for position, event in enumerate(events):
+        item, expected_sha, slot_starts_at, slot_ends_at = owned.get(event.item_id, (None, None, None, None))
+        if item is None or item.device_id != device.id:
+            refused[position] = (
+                f"mục {event.item_id} không có trong lịch phát của thiết bị {device.id} / "
+                f"playlist item {event.item_id} is not scheduled on device {device.id}"
+            )
+            continue
+        # Each time converted to UTC once: comparing or writing UTC times costs little.
+        occurred = _utc(event.occurred_at)
+        if occurred > latest:  # type: ignore[operator]
+            occurred = (
+                event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=UTC)
+            )
+            refused[position] = f"occurred_at {occurred.isoformat()} is in the future: check the device clock"
+            continue
+        started, ended = _utc(event.started_at), _utc(event.ended_at)
+        plausible = (
+            event.sha256 is None or (item.delivered_at is not None and event.sha256 == (expected_sha or ""))
+        ) and (started is None or ended is None or ended >= started)
+        problem = None if plausible else _proof_problem(session, event, item, expected_sha)
+        if problem:
+            refused[position] = problem
+            continue
+        key = keys[position]
+        if key in first:
+            continue  # the same id again in this batch: judged against the first one once it is stored
+        first[key] = position
+        rows.append(
+            {
+                "event_id": key,
+                "playlist_item_id": item.id,
+                "status": getattr(event.status, "value", event.status),
+                "occurred_at": stamp(occurred),
+                "duration_s": event.duration_s,
+                "content_sha256": event.sha256 or expected_sha,
+                "slot_starts_at": stamp(_utc(event.slot_starts_at) or slot_starts_at),
+                "slot_ends_at": stamp(_utc(event.slot_ends_at) or slot_ends_at),
+                "started_at": stamp(started),
+                "ended_at": stamp(ended),
+                "outcome": event.outcome,
+            }
+        )
+    stored = _insert_new_confirmations(session, device.id, now, rows) if rows else set()
+    accepted = {position for key, position in first.items() if key in stored}
+    others = [key for position, key in enumerate(keys) if position not in accepted]
+    known = _stored_content(session, others) if others else {}
+    for position, event in enumerate(events):
+        key = keys[position]
+        if position in accepted:
+            result.accepted.append(key)
+        elif key in known:
+            content = _event_content(
+                device.id, event.item_id, event.status, event.occurred_at, event.duration_s
+            )
+            (result.duplicates if known[key] == content else result.conflicts).append(key)
+        elif position in refused:
+            result.rejected[key] = refused[position]
+        else:  # not stored, yet no stored event has its id: a concurrent batch with it was rolled back
+            raise ConfirmationRace(f"event {key} was neither stored nor found; the batch is redone")
+    return result
+
+
+class ConfirmationRace(StorageError):
+    """An event id taken by a concurrent transaction that then rolled back: redo the batch."""
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _micros(at: datetime | None) -> int | None:
+    """A UTC time as integer microseconds since 1970 (how PostgreSQL gets the batch's times)."""
+    return None if at is None else (at - _EPOCH) // _MICROSECOND
+
+
+def _same(at: datetime | None) -> datetime | None:
+    return at
+
+
+def _pg_time(column: str) -> str:
+    """SQL of the timestamptz whose microseconds since 1970 are in ``column``, exactly (seconds and rest).
+
+    For psycopg, whose placeholders are ``%(name)s``: the modulo operator is written ``%%``.
+    """
+    return (
+        f"timestamptz 'epoch' + (e.{column} / 1000000) * interval '1 second' "
+        f"+ (e.{column} %% 1000000) * interval '1 microsecond'"
+    )
+
+
+# PostgreSQL takes a batch as one JSON parameter: the statement text stays the same for any batch
+# (psycopg prepares it once), and one statement fires the outcome trigger once for the whole batch.
+_PG_INSERT_CONFIRMATIONS = f"""
+INSERT INTO playback_confirmation (event_id, device_id, playlist_item_id, status, occurred_at, received_at,
+    duration_s, content_sha256, slot_starts_at, slot_ends_at, started_at, ended_at, outcome)
+SELECT e.event_id, %(device_id)s, e.playlist_item_id, CAST(e.status AS playbackstatus), {_pg_time("occurred_at")},
+    %(received_at)s, e.duration_s, e.content_sha256, {_pg_time("slot_starts_at")}, {_pg_time("slot_ends_at")},
+    {_pg_time("started_at")}, {_pg_time("ended_at")}, e.outcome
+FROM json_to_recordset(CAST(%(rows)s AS json)) AS e(event_id uuid, playlist_item_id integer, status text,
+    occurred_at bigint, duration_s double precision, content_sha256 text, slot_starts_at bigint,
+    slot_ends_at bigint, started_at bigint, ended_at bigint, outcome text)
+ON CONFLICT (event_id) DO NOTHING
+RETURNING CAST(event_id AS text)"""
+
+
+def _insert_new_confirmations(session: Session, device_id: str, now: datetime, rows: list[dict]) -> set[str]:
+    """Insert ``rows`` (distinct event ids, as text) in one statement; the ids that were not stored before."""
+    received = _utc(now)
+    if session.get_bind().dialect.name == "postgresql":
+        import json
+
+        # Straight to the driver, in the session's transaction: the statement is fixed, the batch is
+        # one parameter.
+        driver = session.connection().connection.driver_connection
+        with driver.cursor() as cursor:  # type: ignore[union-attr]
+            cursor.execute(
+                _PG_INSERT_CONFIRMATIONS,
+                {"rows": json.dumps(rows), "device_id": device_id, "received_at": received},
+            )
+            return {row[0] for row in cursor.fetchall()}
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    table = PlaybackConfirmation.__table__  # type: ignore[attr-defined]
+    values = [
+        {**row, "event_id": uuid.UUID(row["event_id"]), "device_id": device_id, "received_at": received}
+        for row in rows
+    ]
+    statement = (
+        sqlite_insert(table)
+        .values(values)
+        .on_conflict_do_nothing(index_elements=[table.c.event_id])
+        .returning(table.c.event_id)
+    )
+    return {str(row[0]) for row in session.execute(statement)}
+
+
+def _stored_content(session: Session, keys: list[str]) -> dict[str, tuple]:
+    """What is stored under each of the event ids ``keys`` (those stored), as ``_event_content`` puts it."""
+    c = PlaybackConfirmation
+    return {
+        str(event_id): _event_content(device_id, item_id, status, occurred, duration)
+        for event_id, device_id, item_id, status, occurred, duration in session.exec(
+            select(c.event_id, c.device_id, c.playlist_item_id, c.status, c.occurred_at, c.duration_s).where(
+                col(c.event_id).in_({uuid.UUID(key) for key in keys})
             )
         ).all()
-    )
-    for event in events:
-        key = str(event.event_id)
-        item = owned.get(event.item_id)
-        occurred = event.occurred_at if event.occurred_at.tzinfo else event.occurred_at.replace(tzinfo=UTC)
-        if event.event_id in known:
-            result.duplicates.append(key)
-        elif item is None or item.device_id != device.id:
-            result.rejected[key] = f"playlist item {event.item_id} is not scheduled on device {device.id}"
-        elif occurred > now + MAX_CLOCK_SKEW:
-            result.rejected[key] = (
-                f"occurred_at {occurred.isoformat()} is in the future: check the device clock"
-            )
-        else:
-            session.add(
-                PlaybackConfirmation(
-                    event_id=event.event_id,
-                    device_id=device.id,
-                    playlist_item_id=item.id,
-                    status=event.status,
-                    occurred_at=occurred,
-                    received_at=now,
-                    duration_s=event.duration_s,
-                )
-            )
-            known.add(event.event_id)
-            result.accepted.append(key)
-    session.flush()
-    return result
+    }

@@ -87,6 +87,25 @@ class DeviceStatus:
     battery_pct: int | None
     signal_dbm: int | None
     status: str
+    free_storage_bytes: int | None = None  # from the latest heartbeat that reported it
+
+    @property
+    def free_storage(self) -> str:
+        """Free storage as people read it (Vietnamese decimal comma), or a dash when never reported."""
+        return format_bytes(self.free_storage_bytes)
+
+
+def format_bytes(count: int | None) -> str:
+    """1_500_000_000 -> '1,5 GB' (decimal units, one decimal); None -> '–'."""
+    if count is None:
+        return "–"
+    value = float(count)
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if value < 1000 or unit == "TB":
+            break
+        value /= 1000
+    text = f"{int(value)}" if unit == "B" else f"{value:.1f}".replace(".", ",")
+    return f"{text} {unit}"
 
 
 @dataclass
@@ -176,13 +195,16 @@ def _aware(value):  # type: ignore[no-untyped-def]
 def _device_status(session: Session, params: dict, now: datetime) -> list[DeviceStatus]:
     sql = f"""{_SCOPE},
 latest AS (
-    SELECT h.device_id, MAX(h.id) AS id FROM heartbeat h JOIN device d ON d.id = h.device_id
+    SELECT h.device_id, MAX(h.id) AS id,
+           MAX(CASE WHEN h.free_storage_bytes IS NOT NULL THEN h.id END) AS storage_id
+    FROM heartbeat h JOIN device d ON d.id = h.device_id
     WHERE d.unit_code IN (SELECT code FROM scope) GROUP BY h.device_id
 )
 SELECT d.id, d.kind, d.unit_code, u.name AS unit_name, d.last_seen_at, h.fm_fallback, h.battery_pct,
-       h.signal_dbm, h.status
+       h.signal_dbm, h.status, hs.free_storage_bytes
 FROM device d JOIN admin_unit u ON u.code = d.unit_code
 LEFT JOIN latest l ON l.device_id = d.id LEFT JOIN heartbeat h ON h.id = l.id
+LEFT JOIN heartbeat hs ON hs.id = l.storage_id
 WHERE d.unit_code IN (SELECT code FROM scope)
 ORDER BY d.unit_code, d.id"""
     out = []
@@ -200,6 +222,7 @@ ORDER BY d.unit_code, d.id"""
                 battery_pct=row["battery_pct"],
                 signal_dbm=row["signal_dbm"],
                 status=row["status"] or "",
+                free_storage_bytes=row["free_storage_bytes"],
             )
         )
     return out
@@ -213,9 +236,9 @@ items AS (
     WHERE pi.starts_at < :until AND pi.ends_at >= :since
       AND COALESCE(pi.unit_code, d.unit_code) IN (SELECT code FROM scope)
 ),
-played AS (
-    SELECT DISTINCT c.playlist_item_id AS id FROM playback_confirmation c JOIN items i ON i.id = c.playlist_item_id
-    WHERE c.status IN ('played', 'displayed')
+played AS (  -- the outcomes the database folds from confirmations (migration 0007)
+    SELECT o.playlist_item_id AS id FROM playlist_item_outcome o JOIN items i ON i.id = o.playlist_item_id
+    WHERE o.played = 1
 )
 SELECT i.window_name, MIN(i.starts_at) AS starts_at, MAX(i.ends_at) AS ends_at, i.bulletin_id, b.title,
        i.priority, COUNT(*) AS devices, COUNT(p.id) AS played

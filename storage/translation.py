@@ -20,7 +20,7 @@ from storage.models import (
     utcnow,
 )
 from storage.people import common_ancestors, get_person
-from storage.units import ancestor_codes, descendant_codes, get_unit
+from storage.units import ancestor_codes, get_unit
 
 SOURCE_LANGUAGE = "vie"
 _CODE = re.compile(r"^[a-z]{3}$")
@@ -78,11 +78,79 @@ def unit_languages(session: Session, unit_code: str) -> tuple[list[str], str | N
 
 
 def broadcast_languages(session: Session, unit_codes: list[str]) -> list[str]:
-    """Every language a bulletin for ``unit_codes`` is broadcast in: the targets' and those of units below."""
+    """Every language a bulletin for ``unit_codes`` is broadcast in: the targets' and those of units below.
+
+    Three statements however many units there are: the targets, then the units below them and the
+    units above them, each with its languages and own setting; inheritance is resolved here exactly as
+    ``unit_languages`` resolves it for one unit.
+    """
+    targets = list(dict.fromkeys(code.strip() for code in unit_codes))
+    if not targets:
+        return [SOURCE_LANGUAGE]
+    known = set(session.exec(select(AdminUnit.code).where(col(AdminUnit.code).in_(targets))).all())
+    for code in targets:
+        if code not in known:
+            get_unit(session, code)  # raises UnknownUnit with its bilingual message
+    below = _subtree(session, targets, down=True)
+    units = {**_subtree(session, targets, down=False), **below}
+    resolved: dict[str, list[str]] = {}
     found = [SOURCE_LANGUAGE]
-    for code in sorted(descendant_codes(session, [get_unit(session, c.strip()).code for c in unit_codes])):
-        found += unit_languages(session, code)[0]
+    for code in sorted(below):
+        found += _resolved_languages(units, code, resolved)
     return list(dict.fromkeys(found))
+
+
+# parent code, level, the unit's own languages (devices file), its broadcast-language setting if any
+_UnitRow = tuple[str | None, AdminLevel, list[str] | None, list[str] | None]
+
+
+def _subtree(session: Session, codes: list[str], *, down: bool) -> dict[str, _UnitRow]:
+    """The units ``codes`` and every unit below them (``down``) or above them, in one recursive query."""
+    walk = select(AdminUnit.code).where(col(AdminUnit.code).in_(codes)).cte("walk", recursive=True)
+    if down:
+        step = select(AdminUnit.code).where(AdminUnit.parent_code == walk.c.code)
+    else:
+        step = select(AdminUnit.parent_code).where(
+            AdminUnit.code == walk.c.code, col(AdminUnit.parent_code).is_not(None)
+        )
+    walk = walk.union(step)  # UNION, not UNION ALL: a cycle in the tree ends the walk
+    query = (
+        select(
+            AdminUnit.code,
+            AdminUnit.parent_code,
+            AdminUnit.level,
+            AdminUnit.languages,
+            UnitLanguages.languages,
+        )
+        .join(walk, walk.c.code == AdminUnit.code)
+        .outerjoin(UnitLanguages, col(UnitLanguages.unit_code) == AdminUnit.code)
+    )
+    return {
+        code: (parent, level, own, setting) for code, parent, level, own, setting in session.exec(query).all()
+    }
+
+
+def _resolved_languages(units: dict[str, _UnitRow], code: str, resolved: dict[str, list[str]]) -> list[str]:
+    """``unit_languages(code)[0]`` from preloaded rows; ``resolved`` remembers every unit on the way."""
+    chain: list[str] = []
+    languages = [SOURCE_LANGUAGE]
+    current: str | None = code
+    while current is not None and current in units and current not in chain:
+        if current in resolved:
+            languages = resolved[current]
+            break
+        chain.append(current)
+        parent, level, own, setting = units[current]
+        if setting is not None:
+            languages = list(setting)
+            break
+        if level == AdminLevel.village and own:
+            languages = _codes(list(own))
+            break
+        current = parent
+    for step in chain:
+        resolved[step] = languages
+    return languages
 
 
 # --- translators -------------------------------------------------------------------------------
@@ -220,3 +288,26 @@ def memory_sizes(session: Session) -> dict[str, int]:
         TranslationMemoryEntry.target_language
     )
     return {language: int(count) for language, count in session.exec(query).all()}
+
+
+# --- a version's renditions per broadcast language -----------------------------------------------
+
+LANGUAGE_KINDS = ("script", "eboard", "audio")
+
+
+def missing_renditions(session: Session, version_id: int) -> dict[str, list[str]]:
+    """Per broadcast language of the version's targets, the kinds (script, eboard, audio) it still lacks.
+
+    Empty when every language is ready: the version may then go to review (review freezes it).
+    """
+    from storage.bulletins import renditions, target_codes
+    from storage.production import get_version
+
+    version = get_version(session, version_id)
+    have = {(r.language, r.kind.value) for r in renditions(session, version_id)}
+    missing: dict[str, list[str]] = {}
+    for language in broadcast_languages(session, target_codes(session, version.bulletin_id)):
+        lacking = [kind for kind in LANGUAGE_KINDS if (language, kind) not in have]
+        if lacking:
+            missing[language] = lacking
+    return missing

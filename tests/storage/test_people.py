@@ -477,6 +477,39 @@ def test_the_secret_key_comes_from_the_setting_or_a_private_key_file(tmp_path, m
     assert "BANTIN_SECRET_KEY" in err.value.message_vi
 
 
+def test_processes_starting_at_once_on_a_fresh_data_dir_share_one_complete_key(tmp_path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.delenv("BANTIN_SECRET_KEY", raising=False)
+    code = (
+        "import sys, storage\n"
+        "sys.stdin.read()\n"  # every process waits here until all are started
+        "print(storage.StorageSettings(data_dir=sys.argv[1]).secret_key_bytes().decode())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BANTIN_SECRET_KEY"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", code, str(tmp_path / "d")],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
+        for _ in range(8)
+    ]
+    for proc in procs:
+        proc.stdin.close()  # type: ignore[union-attr]
+    answers = [(proc.stdout.read(), proc.stderr.read()) for proc in procs]  # type: ignore[union-attr]
+    assert [proc.wait(timeout=120) for proc in procs] == [0] * 8
+    assert [err for _, err in answers if err] == []
+    keys = {out.strip() for out, _ in answers}
+    assert len(keys) == 1 and len(base64.urlsafe_b64decode(keys.pop())) == 32
+    assert sorted(p.name for p in (tmp_path / "d").iterdir()) == ["secret.key"]
+
+
 def test_a_code_racing_its_reviewers_revocation_is_refused(units) -> None:  # type: ignore[no-untyped-def]
     an, secret = add(units, "Nguyễn Văn An", PROVINCE)
     with storage.session_scope(units) as deciding:
