@@ -13,16 +13,21 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import storage
+from gateway.admission import Admission, AdmissionGate, admitted_path
+from gateway.cap import cap_router
 from gateway.deps import Resources
 from gateway.errors import error_response, install_error_handlers
 from gateway.export_api import export_router
+from gateway.health import health_router
+from gateway.limits import GatewayLimits
 from gateway.officer import officer_router
 from gateway.public import public_router
-from gateway.routes import health_router, router, too_large
+from gateway.routes import ManifestFastPath, router, too_large
 from gateway.schemas import MAX_BODY_BYTES
 
 # How long a signed manifest may be used; bounds replay of an old manifest.
@@ -78,16 +83,29 @@ def create_app(
     signing_key_path: Path | None = None,
     manifest_ttl: timedelta = MANIFEST_TTL,
     timezone: str | None = None,
+    limits: GatewayLimits | None = None,
 ) -> FastAPI:
-    """The device gateway for ``settings``; the signing key defaults to ``<data_dir>/keys/manifest-ed25519.pem``."""
+    """The device gateway for ``settings``; the signing key defaults to ``<data_dir>/keys/manifest-ed25519.pem``.
+
+    ``limits`` (threads, database requests at once, queue wait): from ``settings`` when it is bantin's
+    Settings, else from the environment.
+    """
     # bantin's Settings (a StorageSettings) carries the broadcast time zone; plain storage settings do not.
     timezone = timezone or getattr(settings, "timezone", DEFAULT_TIMEZONE)
+    if limits is None:
+        limits = settings if isinstance(settings, GatewayLimits) else GatewayLimits()
     resources = Resources(
-        settings, signing_key_path=signing_key_path, manifest_ttl=manifest_ttl, timezone=timezone
+        settings,
+        signing_key_path=signing_key_path,
+        manifest_ttl=manifest_ttl,
+        timezone=timezone,
+        limits=limits,
     )
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        # The worker threads of this event loop: as many as the database pool has connections.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = limits.gateway_threads
         yield
         resources.close()
 
@@ -104,8 +122,50 @@ def create_app(
     app.include_router(officer_router)
     app.include_router(public_router)
     app.include_router(export_router)
+    app.include_router(cap_router)
+    app.state.admission = AdmissionGate(limits.admitted, limits.gateway_queue_seconds)
+    app.add_middleware(Admission, gate=app.state.admission)  # inside BodySizeLimit: uploads wait unadmitted
     app.add_middleware(BodySizeLimit)
+    # Outermost: a valid manifest poll skips the rest of the stack (routes.ManifestFastPath).
+    app.add_middleware(ManifestFastPath)
+    document_shared_errors(app)
     return app
+
+
+def document_shared_errors(app: FastAPI) -> None:
+    """Add to the OpenAPI document the errors any route can answer, in the shared JSON body.
+
+    404 where the path names something, 422 where there is input, 503 (busy, with Retry-After) where
+    admission applies; errors of HTML pages are documented as JSON and as HTML (for a browser).
+    """
+    make_document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        cached = app.openapi_schema is not None
+        document = make_document()
+        if cached or "ErrorBody" not in document.get("components", {}).get("schemas", {}):
+            return document
+        error_body = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        for path, operations in document["paths"].items():
+            for operation in operations.values():
+                responses = operation.setdefault("responses", {})
+                shared = {"404": "Not found."} if "{" in path else {}
+                if operation.get("parameters") or operation.get("requestBody"):
+                    shared["422"] = "Invalid input."
+                if admitted_path(path):
+                    shared["503"] = "Busy: retry after `Retry-After` seconds."
+                for status, description in shared.items():
+                    responses.setdefault(status, {"description": description, "content": error_body})
+                pages = any("text/html" in r.get("content", {}) for s, r in responses.items() if s[0] == "2")
+                for status, response in responses.items():
+                    content = response.get("content")
+                    if status[0] in "45" and content is not None:
+                        content.update({**error_body, **content})
+                        if pages:  # a page's errors are pages for a browser
+                            content.setdefault("text/html", {"schema": {"type": "string"}})
+        return document
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 _app: FastAPI | None = None

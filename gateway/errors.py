@@ -5,8 +5,10 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 import storage
 from gateway.board import render_board_error
@@ -90,7 +92,17 @@ async def _validation_error(_request: Request, exc: RequestValidationError) -> J
     )
 
 
-async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+def allowed_methods(request: Request) -> str:
+    """The methods some route of the app answers at this path, for the ``Allow`` header of a 405."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        for method in getattr(route, "methods", None) or ():
+            if route.matches({**request.scope, "method": method})[0] == Match.FULL:
+                methods.add(method)
+    return ", ".join(sorted(methods))
+
+
+async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     if exc.status_code == 404:
         return error_response(
             404,
@@ -99,8 +111,13 @@ async def _http_error(_request: Request, exc: StarletteHTTPException) -> JSONRes
             "không có địa chỉ này; API ở /v1",
         )
     if exc.status_code == 405:
+        allow = allowed_methods(request) or (exc.headers or {}).get("Allow", "")
         return error_response(
-            405, "method_not_allowed", "method not allowed here", "không hỗ trợ phương thức này"
+            405,
+            "method_not_allowed",
+            f"method {request.method} is not allowed here; allowed: {allow}",
+            f"không hỗ trợ phương thức {request.method} ở địa chỉ này; được dùng: {allow}",
+            headers={"Allow": allow},
         )
     return error_response(
         exc.status_code, "http_error", str(exc.detail), str(exc.detail), headers=exc.headers
@@ -118,12 +135,47 @@ async def _database_busy(request: Request, exc: OperationalError) -> JSONRespons
     )
 
 
+async def _pool_exhausted(request: Request, exc: PoolTimeout) -> JSONResponse | HTMLResponse:
+    return error_response(
+        503,
+        "gateway_busy",
+        "the gateway's database connections are all busy; nothing was stored — retry in a second (Retry-After)",
+        "các kết nối cơ sở dữ liệu của cổng thiết bị đều đang bận; chưa lưu gì — hãy thử lại sau một giây",
+        headers={"Retry-After": "1"},
+        request=request,
+    )
+
+
 async def _database_conflict(_request: Request, exc: IntegrityError) -> JSONResponse:
     return error_response(
         409,
         "conflict",
         "a concurrent request stored the same data first; nothing was stored — send it again",
         "một yêu cầu đồng thời đã lưu cùng dữ liệu; chưa lưu gì — hãy gửi lại",
+    )
+
+
+async def _database_refused(request: Request, exc: DataError) -> JSONResponse | HTMLResponse:
+    """A value the database cannot hold (NUL in text, a number or text out of range) is the sender's error."""
+    return error_response(
+        422,
+        "invalid_value",
+        "a value in the request cannot be stored (a NUL character, or a number or text out of range); "
+        "nothing was stored — fix it and send it again",
+        "một giá trị trong yêu cầu không lưu được (ký tự NUL, hoặc số hay chuỗi vượt giới hạn); chưa lưu gì "
+        "— hãy sửa rồi gửi lại",
+        request=request,
+    )
+
+
+async def _out_of_range(request: Request, exc: OverflowError) -> JSONResponse | HTMLResponse:
+    """A date or number in the request so far out that computing with it overflows (year 1, year 9999)."""
+    return error_response(
+        422,
+        "out_of_range",
+        f"a date or number in the request is out of range ({exc}): use dates from 2020 on; nothing was stored",
+        f"một ngày hoặc một số trong yêu cầu vượt giới hạn ({exc}): dùng ngày từ năm 2020 trở đi; chưa lưu gì",
+        request=request,
     )
 
 
@@ -135,3 +187,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(OperationalError, _database_busy)
     app.add_exception_handler(IntegrityError, _database_conflict)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
+    app.add_exception_handler(DataError, _database_refused)
+    app.add_exception_handler(OverflowError, _out_of_range)

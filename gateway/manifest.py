@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from datetime import datetime, timedelta
 
 import storage
 from gateway.schemas import Manifest, ManifestItem
 from gateway.signing import canonical_json
+
+POLL_INTERVAL_VARIABLE = "BANTIN_POLL_INTERVAL_SECONDS"
+DEFAULT_POLL_INTERVAL_S = 60
+MIN_POLL_INTERVAL_S, MAX_POLL_INTERVAL_S = 5, 86_400
 
 AUDIO_NAME = re.compile(r"^(?:audio/)?(?P<sha>[0-9a-f]{64})\.mp3$")
 
@@ -35,13 +40,51 @@ def manifest_item(entry: storage.ManifestEntry) -> ManifestItem:
 
 def manifest_etag(device_id: str, items: list[ManifestItem], key_id: str) -> str:
     """A strong ETag of what the device would play; it ignores issued_at so unchanged lists give 304."""
-    content = {"device_id": device_id, "key_id": key_id, "items": [i.model_dump(mode="json") for i in items]}
+    return manifest_items_etag(device_id, [i.model_dump(mode="json") for i in items], key_id)
+
+
+def manifest_items_etag(device_id: str, dumped_items: list[dict], key_id: str) -> str:
+    """``manifest_etag`` of items already dumped as JSON (``model_dump(mode="json")``)."""
+    content = {"device_id": device_id, "key_id": key_id, "items": dumped_items}
     return '"' + hashlib.sha256(canonical_json(content)).hexdigest()[:32] + '"'
 
 
-def build_manifest(device_id: str, items: list[ManifestItem], *, now: datetime, ttl: timedelta) -> Manifest:
-    """The manifest to sign: bound to one device and valid for ``ttl`` from ``now``."""
-    return Manifest(device_id=device_id, issued_at=now, expires_at=now + ttl, items=items)
+def poll_interval_s() -> int:
+    """Seconds between a device's polls: BANTIN_POLL_INTERVAL_SECONDS (default 60, 5 to 86400)."""
+    raw = os.environ.get(POLL_INTERVAL_VARIABLE, "").strip()
+    if not raw:
+        return DEFAULT_POLL_INTERVAL_S
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if not MIN_POLL_INTERVAL_S <= value <= MAX_POLL_INTERVAL_S:
+        raise ValueError(
+            f"{POLL_INTERVAL_VARIABLE}={raw!r} is not a whole number of seconds from {MIN_POLL_INTERVAL_S} to "
+            f"{MAX_POLL_INTERVAL_S} / {POLL_INTERVAL_VARIABLE}={raw!r} phải là số giây nguyên từ "
+            f"{MIN_POLL_INTERVAL_S} đến {MAX_POLL_INTERVAL_S}"
+        )
+    return value
+
+
+def build_manifest(
+    device_id: str,
+    items: list[ManifestItem],
+    *,
+    now: datetime,
+    ttl: timedelta,
+    poll_interval: int | None = None,
+) -> Manifest:
+    """The manifest to sign: bound to one device, valid for ``ttl`` from ``now``, with the poll interval
+    and the server time (``now``) a device corrects its clock by."""
+    return Manifest(
+        device_id=device_id,
+        issued_at=now,
+        expires_at=now + ttl,
+        poll_interval_s=poll_interval_s() if poll_interval is None else poll_interval,
+        server_time=now,
+        items=items,
+    )
 
 
 def etag_matches(if_none_match: str | None, etag: str) -> bool:

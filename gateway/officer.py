@@ -106,7 +106,8 @@ def render_status(status, officer, timezone: str) -> str:  # type: ignore[no-unt
         "<form method='post' action='/officer/logout'><button>Đăng xuất / Sign out</button></form>",
         f"<h2>Thiết bị / Devices: {online}/{len(status.devices)} trực tuyến / online</h2>",
         "<table><tr><th>Thiết bị / Device</th><th>Đơn vị / Unit</th><th>Trạng thái / State</th>"
-        "<th>Lần cuối / Last seen</th><th>FM dự phòng / FM fallback</th><th>Pin / Battery</th></tr>",
+        "<th>Lần cuối / Last seen</th><th>FM dự phòng / FM fallback</th><th>Pin / Battery</th>"
+        "<th>Bộ nhớ trống / Free storage</th></tr>",
     ]
     for d in status.devices:
         state = (
@@ -117,7 +118,8 @@ def render_status(status, officer, timezone: str) -> str:  # type: ignore[no-unt
         out.append(
             f"<tr><td>{esc(d.device_id)}</td><td>{esc(d.unit_name)}</td><td>{state}</td>"
             f"<td>{esc(local_time(d.last_seen_at, timezone))}</td><td>{'có / yes' if d.fm_fallback else '–'}</td>"
-            f"<td>{esc(d.battery_pct if d.battery_pct is not None else '–')}</td></tr>"
+            f"<td>{esc(d.battery_pct if d.battery_pct is not None else '–')}</td>"
+            f"<td>{esc(d.free_storage)}</td></tr>"
         )
     out.append("</table><h2>Lịch phát hôm nay và ngày mai / Today's and tomorrow's schedule</h2>")
     out.append(

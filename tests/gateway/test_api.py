@@ -80,8 +80,8 @@ def test_confirmations_accepted_then_retry_reports_duplicates(world, client):
     retry = client.post(url, json=batch, headers=auth(world, "loa-a1")).json()
 
     ids = [e["event_id"] for e in batch["events"]]
-    assert first == {"accepted": ids, "duplicates": [], "rejected": {}}
-    assert retry == {"accepted": [], "duplicates": ids, "rejected": {}}
+    assert first == {"accepted": ids, "duplicates": [], "conflicts": [], "rejected": {}}
+    assert retry == {"accepted": [], "duplicates": ids, "conflicts": [], "rejected": {}}
     assert world.count(storage.PlaybackConfirmation) == 2
 
 

@@ -9,18 +9,27 @@ cannot download its own browser here. Without it the tests skip, except under CI
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
+import unicodedata
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from sqlmodel import select
 
+import gateway.board
 import storage
+from gateway.app import create_app
 from gateway.board import board_login_link
+from gateway.server import serve_in_thread
+from storage.emergency import end_emergency
 from tests.gateway.conftest import World
 
 BOARD = "bang-a1"
@@ -62,6 +71,12 @@ def browser() -> Iterator[object]:
         )
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(autouse=True)
+def short_long_poll(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Boards long-poll for 2 s here: a gateway stopping at a test's end waits for requests in flight."""
+    monkeypatch.setattr(gateway.board, "WAIT_SECONDS", 2)
 
 
 @pytest.fixture
@@ -122,21 +137,21 @@ def test_board_shows_the_current_bulletin_in_vietnamese(world, open_board, tmp_p
     assert page.title() == f"Bảng tin — {BOARD}"
     headline = page.locator("h1")
     assert headline.count() == 1 and headline.is_visible() and headline.inner_text() == EMERGENCY_TITLE
-    assert page.locator(".badge").inner_text() == "KHẨN CẤP"
+    assert page.locator("#alerts .badge").inner_text() == "KHẨN CẤP"
     seen = page.locator("body").inner_text()  # what is rendered as text, as a reader sees it
     for line in [*EMERGENCY_TEXT.split("\n"), LONG_LINK]:
         if line:
             assert line in seen
     first, second = EMERGENCY_TEXT.split("\n\n")
-    assert page.locator("article p").nth(0).inner_text() == first  # its line break is kept
-    assert page.locator("article p").nth(1).inner_text() == second
-    assert "Hiển thị đến " in seen
+    assert page.locator("#alerts .text p").nth(0).inner_text() == first  # its line break is kept
+    assert page.locator("#alerts .text p").nth(1).inner_text() == second
+    assert "Khu vực: Thôn Một" in seen and "Hiệu lực đến " in seen
     assert "Lịch họp tổ dân phố" not in seen  # its window opens tomorrow
-    assert page.locator('meta[http-equiv="refresh"]').get_attribute("content") == "60"
+    assert page.locator('meta[http-equiv="refresh"]').count() == 0  # it polls; a reload would lose it offline
     assert page.reload().status == 200  # the kiosk's header goes with every reload
     # Readable on a board: no sideways scrolling, even with a long link; large type.
     assert no_horizontal_scroll(page)
-    assert font_px(page, "h1") >= 32 and font_px(page, "p") >= 24
+    assert font_px(page, "h1") >= 32 and font_px(page, "#alerts p") >= 20
 
     shot = tmp_path / "board.png"
     page.screenshot(path=str(shot), full_page=True)
@@ -170,13 +185,16 @@ def test_board_announces_when_the_next_bulletin_shows(world, open_board):
     response, page = open_board(world.tokens[BOARD])
 
     assert response.status == 200
-    assert page.locator("body").inner_text().strip() == f"Chưa đến giờ hiển thị. Bản tin tiếp theo lúc {at}."
-    assert page.locator("h1").count() == 0
+    assert (
+        page.locator("#items").inner_text().strip() == f"Chưa đến giờ hiển thị. Bản tin tiếp theo lúc {at}."
+    )
+    assert page.locator("h1, h2").count() == 0
 
 
 def test_board_without_bulletins_says_so(world, open_board):
     _, page = open_board(world.tokens[BOARD])
-    assert page.locator("body").inner_text().strip() == "Hiện chưa có bản tin."
+    assert page.locator("#items").inner_text().strip() == "Hiện chưa có bản tin."
+    assert page.locator("#alerts").inner_text().strip() == ""
 
 
 def test_html_in_a_bulletin_is_shown_as_text(world, open_board):
@@ -186,8 +204,8 @@ def test_html_in_a_bulletin_is_shown_as_text(world, open_board):
     _, page = open_board(world.tokens[BOARD])
 
     assert page.locator("h1").inner_text() == title
-    assert "Dòng 1 <i>nghiêng</i>" in page.locator("article").inner_text()
-    assert page.locator("article b, article i, article img, article script").count() == 0
+    assert "Dòng 1 <i>nghiêng</i>" in page.locator("#alerts").inner_text()
+    assert page.locator("#alerts b, #alerts i, #alerts img, #alerts script").count() == 0
     assert page.evaluate("window.injected") is None
 
 
@@ -256,7 +274,11 @@ def test_a_kiosk_that_cannot_send_headers_signs_in_with_its_login_link(world, ga
     assert cookie["path"] == f"/v1/devices/{BOARD}/board"
     assert page.evaluate("document.cookie") == ""  # scripts on the page cannot read it
 
-    # The board's own refresh (a reload) stays signed in.
+    # Its polls of the board's JSON view carry the cookie too (it is sent to every path under the board's).
+    with page.expect_response(lambda r: "/board/data" in r.url) as polled:
+        pass
+    assert polled.value.status == 200 and page.locator("#status").inner_text() == ""
+    # A reload stays signed in.
     response = page.reload()
     assert response.status == 200 and page.locator("h1").inner_text() == EMERGENCY_TITLE
 
@@ -290,6 +312,339 @@ def test_a_new_token_signs_the_old_cookie_out(world, gateway_url, kiosk):
     with world.session() as session:
         storage.issue_token(session=session, device_id=BOARD)
 
-    response = page.reload()
+    with contextlib.suppress(PlaywrightError):  # the board's own poll may be reloading it on its 403 already
+        page.reload()
 
-    assert response.status == 403 and EMERGENCY_TITLE not in page.locator("body").inner_text()
+    page.wait_for_selector("section.error")
+    assert "lỗi 403" in page.locator("h1").inner_text()
+    assert EMERGENCY_TITLE not in page.locator("body").inner_text()
+
+
+# --- The signage layout: full-screen portrait and landscape screens, the packaged font, offline -----------------
+
+SIGNAGE_SIZES = {
+    "portrait": {"viewport": {"width": 1080, "height": 1920}},
+    "landscape": {"viewport": {"width": 1920, "height": 1080}},
+}
+REPO = Path(__file__).resolve().parents[2]
+NOTICE_TITLE = "Lịch tiêm chủng mở rộng tháng 12"
+NOTICE_TEXT = (
+    "Trạm y tế xã tiêm vắc-xin sởi – rubella cho trẻ từ 1 đến 5 tuổi vào sáng thứ Bảy, từ 7 giờ 30.\n"
+    "Phụ huynh mang theo sổ tiêm chủng và thẻ bảo hiểm y tế của trẻ.\n\n"
+    "Mọi thắc mắc xin liên hệ cán bộ y tế thôn hoặc gọi 0233 3852 115."
+)
+MEETING_TITLE = "Họp dân bàn kế hoạch trồng rừng năm 2027"
+MEETING_TEXT = "Nhà văn hoá thôn, 19 giờ tối thứ Năm. Đề nghị mỗi hộ cử một người đến dự. " * 6
+
+
+def screenshot_dir(tmp_path: Path) -> Path:
+    """Where screenshots go: $BANTIN_SCREENSHOT_DIR, else test-artifacts/screenshots (kept by CI)."""
+    chosen = Path(os.environ.get("BANTIN_SCREENSHOT_DIR") or REPO / "test-artifacts" / "screenshots")
+    chosen.mkdir(parents=True, exist_ok=True)
+    return chosen
+
+
+def platform_fonts(page, selector: str) -> list[dict]:  # type: ignore[no-untyped-def]
+    """The fonts Chromium actually drew ``selector``'s text with (DevTools: CSS.getPlatformFontsForNode)."""
+    cdp = page.context.new_cdp_session(page)
+    root = cdp.send("DOM.getDocument", {"depth": -1})["root"]["nodeId"]
+    cdp.send("CSS.enable")
+    fonts = []
+    for node_id in cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": selector})["nodeIds"]:
+        fonts += cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node_id})["fonts"]
+    cdp.detach()
+    return fonts
+
+
+def overflowing(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Text cut off or outside the screen: boxes that hide part of their text, elements past the viewport."""
+    return page.evaluate(
+        """() => {
+        const bad = [], w = innerWidth, h = innerHeight, root = document.documentElement;
+        if (root.scrollWidth > w || root.scrollHeight > h) bad.push(`page ${root.scrollWidth}x${root.scrollHeight}`);
+        for (const box of document.querySelectorAll('#alerts, #items')) {
+            if (box.scrollHeight > box.clientHeight + 1 || box.scrollWidth > box.clientWidth + 1)
+                bad.push(`#${box.id} holds ${box.scrollHeight}px of text in ${box.clientHeight}px`);
+        }
+        for (const e of document.body.querySelectorAll('*')) {
+            const r = e.getBoundingClientRect();
+            if (!r.width || !r.height || getComputedStyle(e).display === 'none') continue;
+            if (r.left < -1 || r.top < -1 || r.right > w + 1 || r.bottom > h + 1)
+                bad.push(`${e.tagName}.${e.className} at ${r.left},${r.top},${r.right},${r.bottom}`);
+        }
+        return bad;
+    }"""
+    )
+
+
+def open_now(world: World, *bulletin_ids: int, starts_in: timedelta = timedelta(hours=-1)) -> None:
+    """Move the board's items of these bulletins into a window open now, or opening in ``starts_in``.
+
+    Broadcast windows are short: the one a bulletin gets is rarely open while a test runs.
+    """
+    now = datetime.now(UTC)
+    with world.session() as session:
+        query = select(storage.PlaylistItem).where(
+            storage.PlaylistItem.device_id == BOARD, storage.PlaylistItem.bulletin_id.in_(bulletin_ids)
+        )
+        for item in session.exec(query).all():
+            item.starts_at, item.ends_at = now + starts_in, now + timedelta(hours=3)
+            session.add(item)
+
+
+def wait_for_fonts(page) -> None:  # type: ignore[no-untyped-def]
+    # Functions, not expression strings: the page's Content-Security-Policy forbids eval.
+    page.wait_for_function(
+        "() => document.fonts.status === 'loaded' && document.documentElement.className === 'js'"
+    )
+
+
+@pytest.mark.parametrize("size", SIGNAGE_SIZES, ids=list(SIGNAGE_SIZES))
+def test_signage_fills_the_screen_in_the_packaged_font_with_the_emergency_on_top(
+    world, open_board, tmp_path, monkeypatch, size
+):
+    monkeypatch.setattr(gateway.board, "ROTATE_SECONDS", 2)
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    meeting = world.publish(MEETING_TITLE, targets=["V-A"], priority="priority", eboard_text=MEETING_TEXT)
+    open_now(world, notice, meeting)
+    world.publish(
+        EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=f"{EMERGENCY_TEXT}\n\n{LONG_LINK}"
+    )
+
+    _, page = open_board(world.tokens[BOARD], **SIGNAGE_SIZES[size])
+    wait_for_fonts(page)
+    shot = screenshot_dir(tmp_path) / f"eboard-{size}.png"
+    page.screenshot(path=str(shot))
+    assert shot.read_bytes().startswith(PNG_MAGIC)
+
+    # The emergency: a banner across the top, what to do, where, until when.
+    banner = page.locator("#alerts section.emergency")
+    box = banner.bounding_box()
+    viewport = SIGNAGE_SIZES[size]["viewport"]
+    assert (
+        banner.is_visible()
+        and box["y"] < viewport["height"] * 0.15
+        and box["width"] > viewport["width"] * 0.95
+    )
+    assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE
+    assert "Gọi 112 hoặc trưởng thôn khi cần cứu hộ." in banner.inner_text()
+    assert page.locator("#alerts .where").inner_text() == "Khu vực: Thôn Một"
+    assert page.locator("#alerts .until").inner_text().startswith("Hiệu lực đến ")
+    colours = banner.evaluate("e => [getComputedStyle(e).backgroundColor, getComputedStyle(e).color]")
+    assert colours == ["rgb(176, 0, 32)", "rgb(255, 255, 255)"]  # white on dark red: contrast 6.9:1
+    # The unit, today's date and the board's local time.
+    assert page.locator("#unit").inner_text() == "Thôn Một"
+    # (the page ticks each second: the minute either side of now, in case one turned while reading)
+    local = [datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")) + timedelta(seconds=s) for s in (-60, 0, 60)]
+    assert page.locator("#clock").inner_text() in {t.strftime("%H:%M") for t in local}
+    shown_date = page.locator("#date").inner_text()
+    assert any(t.strftime("%d/%m/%Y") in shown_date for t in local)
+    # The other items take turns below it, in large type.
+    titles = {page.locator("#items article:visible h2").inner_text()}
+    assert page.locator("#pager").inner_text() in {"1 / 2", "2 / 2"}
+    page.wait_for_function(
+        "first => document.querySelector('#items article:not([style*=none]) h2').innerText !== first",
+        arg=next(iter(titles)),
+    )
+    titles.add(page.locator("#items article:visible h2").inner_text())
+    assert titles == {NOTICE_TITLE, MEETING_TITLE}
+    assert font_px(page, "#alerts h1") >= 48 and font_px(page, "#items article:visible h2") >= 40
+    # Every glyph, Vietnamese ones included, drawn with the packaged Be Vietnam Pro: no system fallback.
+    assert page.evaluate("document.fonts.check('700 40px \"Be Vietnam Pro\"', 'Sơ tán khẩn cấp Ượ ỹ đ')")
+    for selector in (
+        "#alerts h1",
+        "#alerts .text p",
+        "#items article:not([style*=none]) .text p",
+        "#unit",
+        "#clock",
+    ):
+        used = platform_fonts(page, selector)
+        assert used and {f["familyName"] for f in used} == {"Be Vietnam Pro"}, (selector, used)
+        assert all(f["isCustomFont"] for f in used)
+    # All of it fits the screen: nothing cut off, nothing to scroll.
+    assert overflowing(page) == []
+
+
+def test_an_emergency_approved_while_the_board_is_open_shows_at_once(
+    world, open_board, tmp_path, monkeypatch
+):
+    # Only the long-poll can bring it here: a plain poll would come after ten minutes.
+    monkeypatch.setattr(gateway.board, "WAIT_SECONDS", 30)
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 600)
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    open_now(world, notice)
+    _, page = open_board(world.tokens[BOARD], **SIGNAGE_SIZES["landscape"])
+    wait_for_fonts(page)
+    assert page.locator("#alerts section").count() == 0
+    assert overflowing(page) == [] and font_px(page, "#items h2") >= 60  # alone, an item takes the screen
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "eboard-landscape-items.png"))
+
+    world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+
+    # No reload: the page's waiting long-poll is answered with the banner.
+    page.wait_for_selector("#alerts section.emergency h1", timeout=15_000)
+    assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE
+    assert page.locator("#items article h2").inner_text() == NOTICE_TITLE  # still there, below it
+    assert overflowing(page) == []
+
+
+BOARD_DATA = re.compile(r"/board/data(\?|$)")  # the board's JSON view, long-polled with ?wait=&since=
+
+
+def cut_off(route) -> None:  # type: ignore[no-untyped-def]
+    """The network is down under the page: its request fails as it would without a connection."""
+    route.abort("internetdisconnected")
+
+
+def offline_notice(since: datetime) -> str:
+    """What an offline board says, for a last contact at ``since``."""
+    at = since.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+    return f"Mất kết nối từ {at} · Offline since {at}"
+
+
+def test_the_board_keeps_its_items_and_says_since_when_it_is_offline(
+    world, open_board, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 1)
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    open_now(world, notice)
+    world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+    # Service workers off: here the network is cut under the page (page.route), which they would bypass.
+    _, page = open_board(world.tokens[BOARD], service_workers="block", **SIGNAGE_SIZES["portrait"])
+    wait_for_fonts(page)
+    assert page.locator("#status").inner_text() == ""
+    with page.expect_response(lambda r: "/board/data" in r.url and r.status == 200):
+        pass  # the page has polled the gateway once more
+    answered = datetime.now(UTC)
+
+    page.route(BOARD_DATA, cut_off)
+    page.wait_for_selector("#status:not(:empty)", timeout=10_000)
+
+    # Since its last answer: the minute of a time between that poll and now.
+    moments = (
+        answered + timedelta(seconds=s)
+        for s in range(-2, int((datetime.now(UTC) - answered).total_seconds()) + 2)
+    )
+    assert page.locator("#status").inner_text() in {offline_notice(t) for t in moments}
+    assert page.locator("#status").is_visible()
+    assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE
+    assert page.locator("#items article h2").inner_text() == NOTICE_TITLE
+    assert overflowing(page) == []
+    page.screenshot(path=str(screenshot_dir(tmp_path) / "eboard-offline.png"))
+
+    page.unroute(BOARD_DATA, cut_off)
+    page.wait_for_selector("#status:empty", state="attached", timeout=10_000)  # back online: notice gone
+
+
+def test_a_board_reloaded_while_the_gateway_is_down_shows_what_it_last_loaded(world, browser, monkeypatch):
+    """The service worker kept the page and fonts, localStorage the last JSON view."""
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 1)
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    open_now(world, notice)
+    headers = {"Authorization": f"Bearer {world.tokens[BOARD]}"}
+    context = browser.new_context(extra_http_headers=headers, **SIGNAGE_SIZES["landscape"])
+    try:
+        page = context.new_page()
+        with serve_in_thread(create_app(world.settings)) as url:
+            page.goto(f"{url}/v1/devices/{BOARD}/board")
+            page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=15_000)
+            wait_for_fonts(page)
+            # An emergency arrives before the gateway goes down: the board got it by polling, not by a page load.
+            world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+            page.wait_for_selector("#alerts section.emergency", timeout=15_000)
+        # The gateway has stopped: nothing listens on its port any more.
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"{url}/healthz", timeout=2)
+
+        page.reload()
+
+        wait_for_fonts(page)
+        page.wait_for_selector("#status:not(:empty)", timeout=10_000)
+        assert page.locator("#status").inner_text().startswith("Mất kết nối từ ")
+        assert page.locator("#items article h2").inner_text() == NOTICE_TITLE
+        assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE  # from localStorage
+        used = platform_fonts(page, "#alerts h1")
+        assert {f["familyName"] for f in used} == {"Be Vietnam Pro"}  # the font came from the cache too
+    finally:
+        context.close()
+
+
+def test_an_item_whose_window_opens_while_the_board_is_offline_shows_on_time(world, open_board, monkeypatch):
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 1)
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    open_now(world, notice, starts_in=timedelta(seconds=5))
+    _, page = open_board(world.tokens[BOARD], service_workers="block", **SIGNAGE_SIZES["portrait"])
+    assert page.locator("#items").inner_text().startswith("Chưa đến giờ hiển thị.")
+
+    page.route(BOARD_DATA, cut_off)
+    page.wait_for_selector("#status:not(:empty)", timeout=10_000)
+
+    # The page knows each item's window: it opens it by the clock, without the gateway.
+    page.wait_for_selector("#items article h2", timeout=15_000)
+    assert page.locator("#items article h2").inner_text() == NOTICE_TITLE
+    assert page.locator("#status").inner_text().startswith("Mất kết nối từ ")
+
+
+def test_a_board_whose_token_is_replaced_stops_showing_bulletins_without_a_reload(
+    world, open_board, monkeypatch
+):
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 1)
+    world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+    _, page = open_board(world.tokens[BOARD])
+    assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE
+    page.wait_for_selector("html[data-offline-ready]", state="attached", timeout=15_000)  # page kept
+
+    with world.session() as session:
+        storage.issue_token(session=session, device_id=BOARD)
+
+    # Refused (403), the page reloads itself and shows the gateway's reason instead of the old bulletins.
+    page.wait_for_selector("section.error", timeout=15_000)
+    assert "lỗi 403" in page.locator("h1").inner_text()
+    assert EMERGENCY_TITLE not in page.locator("body").inner_text()
+    # Nor is anything kept that an offline reload could show again.
+    assert page.evaluate(f"() => localStorage.getItem('bantin-board:{BOARD}')") is None
+    assert page.evaluate("() => caches.match(location.href).then(page => page === undefined)") is True
+
+
+def vietnamese_letters() -> str:
+    """Every letter of Vietnamese: 12 vowels with each of the 6 tones, d and đ, both cases (134 + 134)."""
+    vowels, tones = "aăâeêioôơuưy", ("", "\u0300", "\u0301", "\u0309", "\u0303", "\u0323")
+    lower = [unicodedata.normalize("NFC", v + t) for v in vowels for t in tones] + list("bcdđghklmnpqrstvx")
+    return "".join(lower) + "".join(c.upper() for c in lower) + "₫"
+
+
+def test_every_vietnamese_letter_is_drawn_with_the_packaged_font(world, open_board):
+    _, page = open_board(world.tokens[BOARD])
+    letters = vietnamese_letters()
+    assert len(set(letters)) == 2 * (72 + 17) + 1
+    page.evaluate(
+        """letters => { for (const weight of [400, 700]) {
+            const p = document.createElement('p');
+            p.className = 'glyphs'; p.style.fontWeight = weight; p.textContent = letters;
+            document.getElementById('items').appendChild(p);
+        } }""",
+        letters,
+    )
+    page.wait_for_function("() => document.fonts.status === 'loaded'")
+
+    used = platform_fonts(page, "p.glyphs")
+    assert {f["familyName"] for f in used} == {"Be Vietnam Pro"} and all(f["isCustomFont"] for f in used)
+    # Each weight's glyphs all come from the packaged faces: no character fell back to a system font.
+    assert sum(f["glyphCount"] for f in used) == 2 * len(letters)
+
+
+def test_an_ended_emergency_leaves_the_open_board_at_once(world, open_board, monkeypatch):
+    monkeypatch.setattr(gateway.board, "WAIT_SECONDS", 30)
+    monkeypatch.setattr(gateway.board, "POLL_SECONDS", 600)  # only the long-poll can tell it here
+    notice = world.publish(NOTICE_TITLE, targets=["V-A"], eboard_text=NOTICE_TEXT)
+    open_now(world, notice)
+    urgent = world.publish(EMERGENCY_TITLE, targets=["V-A"], priority="emergency", eboard_text=EMERGENCY_TEXT)
+    _, page = open_board(world.tokens[BOARD], **SIGNAGE_SIZES["portrait"])
+    assert page.locator("#alerts h1").inner_text() == EMERGENCY_TITLE
+
+    with world.session() as session:
+        end_emergency(session, urgent, actor="tester")
+
+    page.wait_for_selector("#alerts section", state="detached", timeout=15_000)
+    assert page.locator("#items article h2").inner_text() == NOTICE_TITLE
+    assert EMERGENCY_TITLE not in page.locator("body").inner_text()

@@ -134,27 +134,3 @@ def test_signing_key_path_overrides_the_data_dir(world, tmp_path):
     pem = public_key_pem(load_or_create_key(key_path).public_key())
     assert verify_manifest(signed, public_key_pem=pem, device_id="loa-a1")["device_id"] == "loa-a1"
     assert not (world.settings.data_dir / "keys").exists()
-
-
-def test_eboard_page_shows_the_open_emergency_and_escapes_text(world, client):
-    tomorrow = datetime.now(UTC) + timedelta(days=1)  # its window opens after tomorrow, whatever the hour now
-    world.publish("Lịch họp tổ dân phố", targets=["V-A"], eboard_text="Họp lúc 19h", distribute_at=tomorrow)
-    world.publish(
-        "Sơ tán khẩn cấp",
-        targets=["V-A"],
-        priority="emergency",
-        eboard_text="Di chuyển lên đồi <ngay>\n\nGọi 112",
-    )
-
-    page = client.get("/v1/devices/bang-a1/board", headers=auth(world, "bang-a1"))
-
-    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
-    assert "KHẨN CẤP" in page.text and "Sơ tán khẩn cấp" in page.text
-    assert "Di chuyển lên đồi &lt;ngay&gt;" in page.text and "<p>Gọi 112</p>" in page.text
-    assert "Lịch họp tổ dân phố" not in page.text
-    assert client.get("/v1/devices/bang-a1/board").status_code == 401
-
-
-def test_eboard_page_without_bulletins_says_so(world, client):
-    page = client.get("/v1/devices/bang-a1/board", headers=auth(world, "bang-a1"))
-    assert "Hiện chưa có bản tin." in page.text

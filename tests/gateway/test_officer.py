@@ -134,7 +134,10 @@ def test_officer_page_in_chromium(world: World, gateway_url: str, officer: dict,
     world.publish("Phòng chống sốt xuất huyết", targets=[officer["unit"]])
     with world.session() as session:
         storage.record_heartbeat(
-            session=session, device=storage.get_device(session, "loa-a1"), fm_fallback=True
+            session=session,
+            device=storage.get_device(session, "loa-a1"),
+            fm_fallback=True,
+            free_storage_bytes=12_400_000_000,
         )
     context = chromium.new_context(viewport={"width": 1100, "height": 900})
     page = context.new_page()
@@ -146,6 +149,7 @@ def test_officer_page_in_chromium(world: World, gateway_url: str, officer: dict,
     assert "Phòng chống sốt xuất huyết" in page.content()
     assert page.evaluate("document.cookie") == ""  # the session cookie is HttpOnly
     assert page.locator("text=trực tuyến / online").count() >= 1
+    assert page.locator("td", has_text="12,4 GB").count() == 1  # loa-a1's free storage
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "officer-status.png"), full_page=True)
     context.close()
