@@ -46,18 +46,34 @@ def key_fact_kept(fact: str, script: str) -> bool:
 # What a reader of the e-board must be able to act on, found in the draft independently of nlp/eboard.py.
 _ACTION_WORDS = re.compile(
     r"\b(?:phải|cần|hãy|không được|tuyệt đối|nghiêm cấm|khẩn trương|yêu cầu|đề nghị|sơ tán|di dời|"
-    r"đăng ký|nộp|mang theo|gọi|báo ngay|liên hệ|đến ngay|không)\b",
+    r"đăng ký|nộp|mang theo|gọi|báo ngay|liên hệ|đến ngay|không|tập trung|có mặt|tham dự|đến nhận|đưa)\b",
     re.IGNORECASE,
 )
+# A report of the past ("bà N.T.H., trú tại thôn Khuổi Phầy, nhận được cuộc gọi..."): no place to go.
+_PAST_REPORT = re.compile(r"\b(?:đã|vừa qua|trú tại|điển hình|xảy ra|ghi nhận)\b", re.IGNORECASE)
+_IMPERATIVE = re.compile(r"\b(?:hãy|phải|cần|đề nghị|yêu cầu|khẩn trương)\b", re.IGNORECASE)
+# An event people attend ("Phần lễ bắt đầu lúc 8h00 tại sân nhà văn hóa bản Nà Khum"): where and when.
+_EVENT = re.compile(r"\b(?:tổ chức|bắt đầu|diễn ra|khai mạc)\b.*\b(?:lúc|từ|vào)\s+\d", re.IGNORECASE)
 _DEADLINE = re.compile(
     r"\b(?:trước|chậm nhất|hạn|đến hết|đến|từ|bắt đầu từ|vào|trong|lúc)\s+(?:ngày\s+|giờ\s+|lúc\s+)?"
     r"(\d{1,2}(?:h\d{0,2}|:\d{2}|/\d{1,2}(?:/\d{4})?)|hôm nay|đêm nay|ngày mai|sáng mai)",
     re.IGNORECASE,
 )
+# Where to go or act: a public building or gathering point after "đến, tới, về, tại" or named as the
+# meeting point ("Điểm tập trung là Trường THCS Tân Thạch", "Điểm tiếp nhận: ...", "Địa điểm: ...").
+_VENUE = (
+    r"(?:sân\s(?:trụ sở|nhà văn hóa|kho|trường|ubnd)|trường\s(?:thcs|thpt|tiểu học|mầm non|phổ thông|ptdt)|nhà văn hóa|"
+    r"nhà sinh hoạt|trạm y tế|trụ sở|hội trường|ubnd|ủy ban|bộ phận một cửa|điểm tiêm|bệnh viện|trung tâm|"
+    r"công an|bưu điện|thôn|bản|ấp|xóm)"
+)
 _DESTINATION = re.compile(
-    r"\b(?:đến|tới|về|tại)\s+(?:ngay\s+)?((?:trường|nhà văn hóa|nhà sinh hoạt|trạm y tế|trụ sở|hội trường|ubnd|"
-    r"ủy ban|điểm|bệnh viện|trung tâm|công an|bưu điện|thôn|bản|ấp|xóm)"
+    rf"\b(?:đến|tới|về|tại)\s+(?:ngay\s+)?({_VENUE}"
     r"(?:\s(?!(?:hoặc|để|khi|trong|ít|lấy|và|từ|trước|vào|lúc|gọi)\b)[\wÀ-ỹ]+){0,3})",
+    re.IGNORECASE,
+)
+_MEETING_POINT = re.compile(
+    r"\b(?:điểm (?:tập trung|tập kết|tiếp nhận|sơ tán|tiêm)|địa điểm)[^:.;]{0,40}?(?:\slà|:)\s+"
+    rf"({_VENUE}(?:\s[\wÀ-ỹ]+){{0,3}})",
     re.IGNORECASE,
 )
 
@@ -66,13 +82,31 @@ def _digits(text: str) -> str:
     return re.sub(r"\D", "", text)
 
 
+def _asks_or_invites(sentence: str) -> bool:
+    """Whether the sentence asks the reader to do something, or invites them to an event, now or to come."""
+    asks = bool(_ACTION_WORDS.search(sentence)) or bool(_EVENT.search(sentence))
+    return asks and not (_PAST_REPORT.search(sentence) and not _IMPERATIVE.search(sentence))
+
+
 def eboard_actionables(sentences: list[str]) -> dict[str, list[str]]:
-    """The draft's actions (sentences asking something), places to go, deadlines and phone numbers."""
+    """The draft's actions (sentences asking something), places to go, deadlines and phone numbers.
+
+    A place is where the reader is sent or asked to act (a building or gathering point after "đến, tới,
+    về, tại", or named as the meeting point), not where something happened in a report of the past.
+    """
     actions = [s for s in sentences if _ACTION_WORDS.search(s)]
     return {
         "actions": actions,
-        "places": [m.group(1).lower() for s in actions for m in _DESTINATION.finditer(s)],
-        "deadlines": [m.group(1).lower() for s in actions for m in _DEADLINE.finditer(s)],
+        "places": [
+            m.group(1).lower()
+            for s in sentences
+            if _asks_or_invites(s) or _MEETING_POINT.search(s)
+            for pattern in (_DESTINATION, _MEETING_POINT)
+            for m in pattern.finditer(s)
+        ],
+        "deadlines": [
+            m.group(1).lower() for s in sentences if _asks_or_invites(s) for m in _DEADLINE.finditer(s)
+        ],
         "phones": [e.text for s in sentences for e in find_entities(s) if e.label == "PHONE"],
     }
 

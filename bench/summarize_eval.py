@@ -7,6 +7,7 @@ e-board keeps an action, a place to go, a deadline and a phone number when the d
 e-board lines that show a date without the event it dates. Prints JSON.
 
     python bench/summarize_eval.py [--voice espeak-vi-north] [--no-audio]
+    python bench/summarize_eval.py --table   # key-fact recall per voice and set, e-board shares per set
 """
 
 from __future__ import annotations
@@ -36,6 +37,56 @@ def measured_seconds(script: str, voice: str) -> float | None:
     return float(render_speech(normalize_for_speech(script), voice=voice).duration_s)
 
 
+SETS = {
+    "development": BULLETINS,
+    "heldout": REPO / "bench" / "data" / "bulletins_heldout",
+    "test": REPO / "bench" / "data" / "bulletins_test",
+}
+VOICES = ("espeak-vi-north", "espeak-vi-central", "espeak-vi-south")
+
+
+def recall_table() -> dict:
+    """Key-fact recall and worst estimated length error per voice and set, e-board shares per set.
+
+    The e-board shares count the bulletins whose board keeps an action, a place to go, a deadline and a
+    number to call when the draft has one, and the board lines showing a date without its event.
+    """
+    from bench.keyfacts import dates_without_event, eboard_keeps, key_fact_kept
+    from nlp.clean import clean_text
+    from nlp.sentences import split_sentences
+    from nlp.summary import summarize
+
+    recall: dict[str, dict[str, str]] = {}
+    worst: dict[str, dict[str, float]] = {}
+    boards: dict[str, dict[str, str]] = {}
+    for name, folder in SETS.items():
+        bulletins = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.json"))]
+        kinds: dict[str, list[bool]] = {"actions": [], "places": [], "deadlines": [], "phones": []}
+        bare_dates = 0
+        for voice in VOICES:
+            kept = total = 0
+            errors = []
+            for bulletin in bulletins:
+                target = float(bulletin["target_seconds"])
+                summary = summarize(
+                    bulletin["body"], target_seconds=target, title=bulletin["title"], voice=voice
+                )
+                kept += sum(key_fact_kept(fact, summary.script) for fact in bulletin["key_facts"])
+                total += len(bulletin["key_facts"])
+                errors.append(abs(summary.estimated_seconds - target) / target)
+                if voice == VOICES[0]:  # the e-board does not depend on the voice
+                    found = eboard_keeps(split_sentences(clean_text(bulletin["body"])), summary.eboard)
+                    for kind, ok in found.items():
+                        if ok is not None:
+                            kinds[kind].append(ok)
+                    bare_dates += len(dates_without_event(summary.eboard))
+            recall.setdefault(voice, {})[name] = f"{kept}/{total} = {kept / total:.3f}"
+            worst.setdefault(voice, {})[name] = round(100 * max(errors), 2)
+        boards[name] = {kind: f"{sum(oks)}/{len(oks)}" for kind, oks in kinds.items()}
+        boards[name]["dates_without_event"] = bare_dates
+    return {"key_fact_recall": recall, "max_abs_estimated_error_pct": worst, "eboard_kept": boards}
+
+
 def main() -> int:
     from bench.keyfacts import dates_without_event, eboard_keeps, key_fact_kept
     from nlp.clean import clean_text
@@ -52,7 +103,15 @@ def main() -> int:
         help="folder of bulletin JSON files (default: the development set; bench/data/bulletins_heldout "
         "holds 12 written independently of the summarizer)",
     )
+    parser.add_argument(
+        "--table",
+        action="store_true",
+        help="key-fact recall per voice and set (development, held-out, test) and e-board shares per set",
+    )
     args = parser.parse_args()
+    if args.table:
+        print(json.dumps(recall_table(), ensure_ascii=False, indent=2))
+        return 0
     summarize("Khởi động bộ tách câu.", target_seconds=5)  # build the cached pipeline outside the timing
     rows, kept_total, facts_total = [], 0, 0
     board_kinds: dict[str, list[bool]] = {"actions": [], "places": [], "deadlines": [], "phones": []}

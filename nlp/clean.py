@@ -106,29 +106,42 @@ def _toned_second_vowels() -> str:
 _NEW_STYLE_HINT = re.compile(f"[oOuU](?<![qQ].)[{_toned_second_vowels()}](?![^\\W\\d_])")
 
 
+# Every emoji and every decimal digit that is not ASCII is in these ranges; the letters of Vietnamese are not.
+# (Negated: the table is built from small ranges when compiled.)
+_BEYOND_VIETNAMESE = re.compile("[^\\x00-\\u065f\\u1e00-\\u1eff]")
+
+
 def clean_text(text: str) -> str:
     """Return ``text`` cleaned to the system's Unicode, tone-mark and whitespace conventions."""
+    return clean_text_and_check(text)[0]
+
+
+def clean_text_and_check(text: str) -> tuple[str, bool]:
+    """``clean_text``, and False when the cleaned text surely holds no decimal digit other than ASCII."""
     if not isinstance(text, str):
         text = str(text)
     text = _strip_html(text) if "<" in text else text
     if "&" in text:
         text = html.unescape(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if _MAPPED.search(text):
         text = text.translate(_TRANSLATION)
     text = unicodedata.normalize("NFC", text)
-    text = _drop_unreadable(text)
+    # One scan for both: the steps below only remove characters and write letters and spaces.
+    beyond = _BEYOND_VIETNAMESE.search(text) is not None
+    text = _drop_unreadable(text, beyond)
     text = _old_style_tones(text)
-    return _tidy_whitespace(text)
+    return _tidy_whitespace(text), beyond
 
 
-def _drop_unreadable(text: str) -> str:
+def _drop_unreadable(text: str, may_hold_emoji: bool = True) -> str:
     """Remove emoji and invisible characters; a line that held only those goes entirely."""
     # Every invisible character is also unprintable: printable text (newlines aside) needs no set.
-    printable = text.replace("\n", "").isprintable()
+    printable = text.isprintable() or ("\n" in text and text.replace("\n", "").isprintable())
     invisible = set() if printable else {ch for ch in set(text) if ch != "\n" and _is_invisible(ch)}
     table = dict.fromkeys(map(ord, invisible))
-    if not invisible and not _EMOJI.search(text):
+    if not invisible and not (may_hold_emoji and _EMOJI.search(text)):
         return text
     lines = []
     for line in text.split("\n"):
@@ -183,5 +196,7 @@ def _tidy_whitespace(text: str) -> str:
     """Collapse spaces, strip lines and keep paragraphs apart by exactly one blank line."""
     if "  " in text:
         text = _SPACES.sub(" ", text)
+    if "\n" not in text:
+        return text.strip()
     text = "\n".join(line.strip() for line in text.split("\n")).strip("\n")
     return _BLANK_LINES.sub("\n\n", text) if "\n\n\n" in text else text

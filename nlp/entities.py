@@ -179,3 +179,21 @@ def find_entities(text: str, places: Iterable[str] = ()) -> list[Entity]:
         taken.append((start, end))
         chosen.append(Entity(start, end, label, text[start:end]))
     return sorted(chosen, key=lambda e: e.start)
+
+
+# Public buildings and gathering points people are sent to ("tại sân trụ sở UBND xã", "đến Nhà văn hóa thôn
+# Đồng Tâm", "Trường THCS Sơn Lang"): not administrative names, but the place of a call to action.
+_VENUE_NOUNS = (
+    r"(?:sân\s(?:trụ sở|nhà văn hóa|vận động|kho|trường|UBND|ủy ban)|trụ sở|nhà văn hóa|nhà sinh hoạt(?: cộng đồng)?|"
+    r"hội trường|trường(?:\s(?:THCS|THPT|tiểu học|mầm non|trung học|mẫu giáo|phổ thông|PTDTBT|PTDTNT))|trạm y tế|"
+    r"trung tâm y tế|bệnh viện|bộ phận (?:một cửa|tiếp nhận)|điểm (?:tập trung|tập kết|tiếp nhận|tiêm|thu gom|"
+    r"sơ tán|trú ẩn|tránh trú|bán|phát)|bưu điện|chợ|nhà thờ|đồn biên phòng)"
+)
+_VENUE = re.compile(
+    rf"(?<!\w)(?i:{_VENUE_NOUNS})(?:\s(?:Công an|Ủy ban nhân dân|[{_UPPER}][\w’'-]*|xã|thôn|bản|ấp|xóm|khu vực|huyện|số\s\d+|\d+))*"
+)
+
+
+def venues(text: str) -> list[str]:
+    """Public buildings and gathering points named in ``text``, with the name that follows them."""
+    return [m.group(0) for m in _VENUE.finditer(text)]

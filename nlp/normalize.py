@@ -20,7 +20,7 @@ import unicodedata
 from collections.abc import Mapping
 from functools import lru_cache
 
-from nlp.clean import clean_text
+from nlp.clean import clean_text_and_check
 from nlp.normalize_common import Context
 from nlp.normalize_data import packaged_mapping, parse_table
 from nlp.normalize_rules import NEEDS_DIGITS, RULES, build_context
@@ -42,7 +42,8 @@ def packaged_abbreviations() -> dict[str, str]:
 def normalize_for_speech(text: str, *, abbreviations: Mapping[str, str] | None = None) -> str:
     """Return the spoken form of ``text``: no digits, abbreviations expanded, paragraphs kept."""
     context = _context(tuple(sorted((abbreviations or {}).items())))
-    paragraphs = ascii_digits(clean_text(text)).split("\n\n")
+    cleaned, may_hold_other_digits = clean_text_and_check(text)
+    paragraphs = (ascii_digits(cleaned) if may_hold_other_digits else cleaned).split("\n\n")
     spoken = ([_normalize_line(line, context, False, True) for line in p.split("\n")] for p in paragraphs)
     return "\n\n".join(
         text for lines in spoken if (text := "\n".join(line for line in lines if line.strip()))

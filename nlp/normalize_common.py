@@ -17,9 +17,15 @@ YEAR = r"(?:\d{4})"
 # A number starts here: a digit (looked at first, the cheapest test) not glued to a word or a number.
 START = r"(?=\d)(?<![\w/.,:+-])"
 END = r"(?![\w/]|[.,:]\d)"
+# A decimal digit for a pattern to open with: the engine tests each character of the line against a table of
+# the characters outside these ranges (every decimal digit is outside them: the first that is not ASCII is
+# U+0660; the letters of Vietnamese are inside), cheaper than looking up its Unicode category as \d does; the
+# lookbehind then checks the one character found. Negated, the table is built from small ranges when compiled.
+NOT_DIGIT_RANGES = "\\x00-/:-\\u065f\\u1e00-\\u1eff"
+DIGIT_SCAN = f"[^{NOT_DIGIT_RANGES}](?<=\\d)"
 # Where START holds, found by the engine's fast scan for a digit (a pattern that opens with a lookahead is
 # tried at every position of the line instead): the digit, then what comes before it.
-NUMBER_START = re.compile(r"\d(?<![\w/.,:+-]\d)")
+NUMBER_START = re.compile(DIGIT_SCAN + r"(?<![\w/.,:+-]\d)")
 
 
 @dataclass(frozen=True)
@@ -29,11 +35,15 @@ class Context:
     abbreviations: Mapping[str, str]
     abbreviation_pattern: re.Pattern[str]
     abbreviation_start: re.Pattern[str]  # where abbreviation_pattern can match, found quickly
+    # abbreviation_start for a line holding none of lower_keys: "(" and the first letters of the other keys
+    abbreviation_start_upper: re.Pattern[str]
+    lower_keys: tuple[tuple[str, str], ...]  # (key, a character of it) for keys not starting with a capital
     doc_types: Mapping[str, str]
     issuers: Mapping[str, str]
     units: Mapping[str, tuple[str, str]]
     unit_pattern: str
     per_pattern: re.Pattern[str]
+    per_hint: re.Pattern[str]  # true of every line per_pattern matches, found from its slash
     quantity_pattern: re.Pattern[str]
     spaced_thousands: re.Pattern[str]
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from nlp.normalize_common import (
+    DIGIT_SCAN,
     LETTER,
     NUM,
     YEAR,
     Context,
-    may_hold_words,
     read_written_number,
     spaced,
-    sub_where,
 )
 from nlp.normalize_context import counts_items, is_share
 from nlp.normalize_data import unit_table
@@ -35,6 +35,9 @@ _ROMAN_HINT = re.compile(r"\s(?:[IVXLCDM]+(?:/\d{4})?(?!\w)|[ivxlcdm]++(?:/\d{4}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100, "D": 500, "M": 1000}
 _VALID_ROMAN = re.compile(r"M{0,3}(?:CM|CD|D?C{0,3})(?:XC|XL|L?X{0,3})(?:IX|IV|V?I{0,3})")
 _ORDINAL = re.compile(r"(?P<ctx>(?i:(?<!\w)thứ))\s+(?P<n>\d+)(?:\s*-\s*(?P<n2>\d+))?(?![\w]|[.,]\d)")
+# True of every line _ORDINAL reads: "ứ" in either case (the only letters its case-insensitive "ứ" matches),
+# a space and a digit. _ORDINAL opens with a lookbehind, so the engine would try it at every position.
+_ORDINAL_HINT = re.compile(r"[ứỨ]\s+\d")
 
 
 def roman_value(numeral: str) -> int | None:
@@ -51,9 +54,47 @@ _ROMAN_HEADING = re.compile(r"^(?P<r>[IVXLC]+)(?P<mark>[.)]\s|\t)")
 def rule_roman_and_ordinals(line: str, _: Context) -> str:
     """quý IV -> quý bốn, khóa XV -> khóa mười lăm, "IV. Kinh phí" -> "bốn. Kinh phí", thứ 2-6."""
     if _ROMAN_HINT.search(line):
-        line = _ROMAN.sub(_read_roman, line)
+        line = _sub_roman(line, _read_roman)
     line = _ROMAN_HEADING.sub(_read_roman_heading, line)
-    return _ORDINAL.sub(_read_ordinal, line) if may_hold_words(line, ("thứ",)) else line
+    if ("ứ" in line or "Ứ" in line) and _ORDINAL_HINT.search(line):  # a one-character test (memchr) first
+        return _ORDINAL.sub(_read_ordinal, line)
+    return line
+
+
+# The lengths of the context words, longest first: a context word ends where the spaces before its numeral begin.
+_ROMAN_CONTEXT_LENGTHS = tuple(sorted({len(word) for word in _ROMAN_CONTEXT.split("|")}, reverse=True))
+
+
+def _sub_roman(line: str, read: Callable[[re.Match[str]], str]) -> str:
+    """``_ROMAN.sub(read, line)``, tried only where a context word can end before a numeral.
+
+    _ROMAN opens with a case-insensitive word, so the engine would try it at every position. Every numeral
+    it reads aloud follows a space _ROMAN_HINT finds; its context word ends where the spaces before it begin,
+    and starts one of _ROMAN_CONTEXT_LENGTHS before that, tried from the earliest as ``sub`` does. A match
+    found there for another numeral keeps its text (that numeral is not one _ROMAN_HINT finds), and no
+    context word holds a numeral, so skipping it hides nothing.
+    """
+    search, match = _ROMAN_HINT.search, _ROMAN.match
+    pieces: list[str] = []
+    pos = last = 0
+    while (found := search(line, pos)) is not None:
+        numeral = pos = found.start() + 1
+        if numeral <= last:
+            continue
+        gap = numeral - 1
+        while gap and line[gap - 1].isspace():
+            gap -= 1
+        for size in _ROMAN_CONTEXT_LENGTHS:
+            start = gap - size
+            if start >= last and (m := match(line, start)) is not None and m.start("r") == numeral:
+                pieces += (line[last:start], read(m))
+                last = m.end()
+                pos = max(pos, last)
+                break
+    if not pieces:
+        return line
+    pieces.append(line[last:])
+    return "".join(pieces)
 
 
 def _is_roman_in_context(match: re.Match[str], value: int) -> bool:
@@ -103,14 +144,39 @@ _REPEATED_BEFORE_RANGE = {"cấp", "ngày", "tháng", "thứ", "tuần"}
 
 def rule_per_units(line: str, context: Context) -> str:
     """Slash meaning per: "trên" between units of measure, "một" after money, a percentage or a count."""
-    if "/" not in line:
+    if "/" not in line or not context.per_hint.search(line):
         return line
     for _ in range(3):
-        changed = context.per_pattern.sub(lambda m: _read_per(m, context), line)
+        changed = _sub_per(line, context, lambda m: _read_per(m, context))
         if changed == line:
             break
         line = changed
     return line
+
+
+def _sub_per(line: str, context: Context, read: Callable[[re.Match[str]], str]) -> str:
+    """``context.per_pattern.sub(read, line)``, tried only at the start of a token holding a slash.
+
+    per_pattern opens with a lookbehind, so the engine would try it at every position. Every slash it reads
+    is one per_hint finds; its left side is the whole token before that slash (no space, no slash), so a
+    match can only start where that token starts.
+    """
+    search, match = context.per_hint.search, context.per_pattern.match
+    pieces: list[str] = []
+    pos = last = 0
+    while (found := search(line, pos)) is not None:
+        slash = start = found.start()
+        while start and not (line[start - 1].isspace() or line[start - 1] == "/"):
+            start -= 1
+        if start < pos or (m := match(line, start)) is None:
+            pos = slash + 1
+            continue
+        pieces += (line[last:start], read(m))
+        pos = last = m.end()
+    if not pieces:
+        return line
+    pieces.append(line[last:])
+    return "".join(pieces)
 
 
 def _read_per(match: re.Match[str], context: Context) -> str:
@@ -149,16 +215,38 @@ QUANTITY_PATTERN = (
 
 # Where a quantity can start (a superset of QUANTITY_PATTERN's opening test), a character class first.
 _QUANTITY_START = re.compile(r"[$€\d\-cCnNtT](?:(?<=[$€\d-])|(?<=(?<!\w)[cCnNtT])(?i:ấp|gày|háng|uần)\s)")
+# Where the number of a quantity (or its currency sign) can start: the engine skips to digits and signs
+# instead of stopping at every c, n and t of the line.
+# (DIGIT_SCAN's table with "$" and "-" let through; € is beyond U+065F.)
+QUANTITY_NUMBER_CLASS = r"[^\x00-#%-,./:-\u065f\u1e00-\u1eff]"
+_QUANTITY_NUMBER = re.compile(QUANTITY_NUMBER_CLASS + r"(?<=[$€\d-])(?<![\w.,].)")
+# The lengths of the words QUANTITY_PATTERN takes before a number: "tháng", "ngày" and "tuần", "cấp".
+_WORD_LENGTHS = (5, 4, 3)
 
 
+# The first letter is looked for first (the engine skips to it), then what comes before and after it.
 _EACH_UNIT = re.compile(
-    r"(?=[mMtT])(?P<each>(?i:(?<!\w)mỗi|(?<!\w)trên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
+    r"(?P<each>[mMtT](?<!\w[mMtT])(?i:(?<=[mM])ỗi|(?<=[tT])rên)\s+)(?P<unit>ha|kg|km|km2|m2|m3|m²|m³|mm|cm|ml|kWh)(?![\w/])"
+)
+
+
+# True of every line _EACH_UNIT reads: "ỗi" or "ên" (ỗ and ê in either case: the only letters their
+# case-insensitive forms match), spaces and the start of a unit; the engine skips to each ỗ or ê.
+_EACH_UNIT_HINT = re.compile(
+    r"[ỗỖêÊ](?:(?<=[ỗỖ])(?i:i)|(?<=[êÊ])(?i:n))\s+(?:ha|kg|km|m2|m3|m²|m³|mm|cm|ml|kWh)"
 )
 
 
 def rule_units_after_each(line: str, _: Context) -> str:
     """A unit with no number before it but "mỗi" (each): "mỗi ha" -> "mỗi héc ta"."""
-    if "ỗi" not in line and "rên" not in line and "ỖI" not in line and "RÊN" not in line:
+    if not (
+        ("ỗ" in line and "ỗi" in line)
+        or "rên" in line
+        or ("Ỗ" in line and "ỖI" in line)
+        or ("Ê" in line and "RÊN" in line)
+    ):
+        return line  # none of "ỗi", "rên", "ỖI", "RÊN" (a one-character test first where it is cheaper)
+    if not _EACH_UNIT_HINT.search(line):
         return line
     return _EACH_UNIT.sub(lambda m: m["each"] + unit_table()[m["unit"]][0], line)
 
@@ -166,7 +254,7 @@ def rule_units_after_each(line: str, _: Context) -> str:
 _TIMES = re.compile(r"(?<=\d)\s*[xX×]\s*(?=\d)")
 
 
-_SHORTHAND_HINT = re.compile(r"\d(?:tr|k|t)")
+_SHORTHAND_HINT = re.compile(DIGIT_SCAN + "(?:tr|k|t)")
 _SCALES = {"k": ("nghìn", ""), "tr": ("triệu", "nghìn"), "t": ("tỷ", "triệu")}
 _SHORTHAND = r"(?P<aI>\d{1,3})(?P<sI>tr|k|t)(?P<bI>\d{1,3})?"
 _MONEY_SHORTHAND = re.compile(
@@ -220,9 +308,9 @@ def _read_fraction_with_unit(match: re.Match[str], context: Context) -> str:
 
 # Quick tests, each true of every line its pattern can match: a fraction, a multiplication, spaced thousands.
 _FRACTION_HINT = re.compile(r"/(?<=\d/)\d")
-_TIMES_HINT = re.compile(r"\d\s*[xX×]\s*\d")
-_SPACED_THOUSANDS_HINT = re.compile(r"\d \d{3}")
-_TIMES_OR_SPACED_HINT = re.compile(r"\d(?:\s*[xX×]\s*\d| \d{3})")
+_TIMES_HINT = re.compile(DIGIT_SCAN + r"\s*[xX×]\s*\d")
+_SPACED_THOUSANDS_HINT = re.compile(DIGIT_SCAN + r" \d{3}")
+_TIMES_OR_SPACED_HINT = re.compile(DIGIT_SCAN + r"(?:\s*[xX×]\s*\d| \d{3})")
 
 
 def rule_quantities(line: str, context: Context) -> str:
@@ -236,7 +324,41 @@ def rule_quantities(line: str, context: Context) -> str:
             line = _TIMES.sub(" nhân ", line)
         if _SPACED_THOUSANDS_HINT.search(line):
             line = context.spaced_thousands.sub(lambda m: m.group().replace(" ", "."), line)
-    return sub_where(_QUANTITY_START, context.quantity_pattern, lambda m: _read_quantity(m, context), line)
+    return _sub_quantities(line, context, lambda m: _read_quantity(m, context))
+
+
+def _sub_quantities(line: str, context: Context, read: Callable[[re.Match[str]], str]) -> str:
+    """``sub_where(_QUANTITY_START, context.quantity_pattern, read, line)``, found from the numbers.
+
+    A quantity starts at its number (or sign) or at the word before it ("tháng 3", "cấp 6-7"): that word
+    ends where the spaces before the number begin, and is tried first, where _QUANTITY_START would find it.
+    Between that word and the number there is nothing else _QUANTITY_START finds.
+    """
+    search, match = _QUANTITY_NUMBER.search, context.quantity_pattern.match
+    starts_here = _QUANTITY_START.match
+    pieces: list[str] = []
+    pos = last = 0
+    while (found := search(line, pos)) is not None:
+        start = found.start()
+        m = None
+        if start and line[start - 1].isspace():
+            end = start - 1
+            while end and line[end - 1].isspace():
+                end -= 1
+            for size in _WORD_LENGTHS:
+                begin = end - size
+                if begin >= pos and starts_here(line, begin) and (m := match(line, begin)) is not None:
+                    start = begin
+                    break
+        if m is None and (m := match(line, start)) is None:
+            pos = start + 1
+            continue
+        pieces += (line[last:start], read(m))
+        pos = last = m.end()
+    if not pieces:
+        return line
+    pieces.append(line[last:])
+    return "".join(pieces)
 
 
 def _read_quantity(match: re.Match[str], context: Context) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from nlp.normalize_common import Context, may_hold_words, spaced, sub_where, words_before
+from nlp.normalize_common import DIGIT_SCAN, Context, may_hold_words, spaced, sub_where, words_before
 from nlp.normalize_web import (
     EMAIL,
     LETTER_NAMES,
@@ -38,7 +38,10 @@ _DOC_NUMBER = re.compile(
 )
 
 
-_DOC_CODE = re.compile(r"(?<![\w/-])(?P<type>[A-ZĐ][A-Za-zĐđ]*)-(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])")
+# The capital is looked for first (the engine skips to it), then what comes before it.
+_DOC_CODE = re.compile(
+    r"(?P<type>[A-ZĐ](?<![\w/-][A-ZĐ])[A-Za-zĐđ]*)-(?P<issuer>[A-ZĐ][A-Za-zĐđ&]*\d*)(?![\w/-])"
+)
 
 
 # Quick tests: every document number has a code after a slash, every type-issuer code one after a dash.
@@ -129,6 +132,7 @@ _ROAD_MARKER = re.compile(
 )
 _ROADS = {"QL": "quốc lộ", "TL": "tỉnh lộ", "ĐT": "đường tỉnh", "HL": "hương lộ", "ĐH": "đường huyện",
           "ĐX": "đường xã", "CT": "đường cao tốc", "ĐCT": "đường cao tốc"}  # fmt: skip
+_ROAD_PREFIXES = ("QL", "TL", "ĐT", "HL", "ĐH", "ĐX", "CT")  # ĐCT holds CT
 _ROAD_HINT = re.compile(r"(?:QL|TL|ĐT|HL|ĐH|ĐX|CT)\s?\.?\s?[1-9]")
 _ROAD_MARKER_HINT = re.compile(r"[Kk][Mm]\s?\d")
 _ROAD = re.compile(
@@ -138,9 +142,21 @@ _ROAD = re.compile(
 
 def rule_roads(line: str, _: Context) -> str:
     """Road markers (Km 18+500) and road numbers (QL1A, ĐT.571)."""
-    if _ROAD_MARKER_HINT.search(line):
+    # Substring tests first, the hint patterns only when they pass.
+    if ("km" in line or "Km" in line or "KM" in line or "kM" in line) and _ROAD_MARKER_HINT.search(line):
         line = _ROAD_MARKER.sub(_read_marker, line)
+    if not _may_hold_road_prefix(line):
+        return line
     return _ROAD.sub(_read_road, line) if _ROAD_HINT.search(line) else line
+
+
+def _may_hold_road_prefix(line: str) -> bool:
+    """``any(prefix in line for prefix in _ROAD_PREFIXES)``, each prefix looked for only when its second letter is there."""
+    return (
+        ("L" in line and ("QL" in line or "TL" in line or "HL" in line))
+        or ("Đ" in line and ("ĐT" in line or "ĐH" in line or "ĐX" in line))
+        or ("T" in line and "CT" in line)
+    )
 
 
 def _read_marker(match: re.Match[str]) -> str:
@@ -176,10 +192,11 @@ _PHONE_CONTEXT = re.compile(
 _CONTEXT_NUMBER = re.compile(r"\d{3,}(?:[ .]\d{2,4})*")
 # Quick tests, each true of every line its pattern can change: eight digits or more with at most two
 # separators between two digits (a phone number), a hotline prefix, an emergency number, three digits.
-_LONG_NUMBER_HINT = re.compile(r"\d(?:[\s.)-]{0,2}\d){7}")
+_LONG_NUMBER_HINT = re.compile(DIGIT_SCAN + r"(?:[\s.)-]{0,2}\d){7}")
 _HOTLINE_HINT = re.compile(r"1[89]00")
 _EMERGENCY_HINT = re.compile(r"11[1-5]")
-_THREE_DIGITS = re.compile(r"\d{3}")
+# Not \d{3}: a pattern opening with a repeat is tried at every position.
+_THREE_DIGITS = re.compile(DIGIT_SCAN + r"\d\d")
 
 
 # Emergency numbers named by their service: "115 (cấp cứu)", "114 - cứu hỏa".
@@ -191,10 +208,15 @@ _EMERGENCY = re.compile(
 
 def rule_phones(line: str, _: Context) -> str:
     """Phone and hotline numbers, read digit by digit with a pause between groups."""
-    if _EMERGENCY_HINT.search(line):
+    # An emergency number, a hotline and a number after a phone word all hold three digits in a row; a line
+    # without them never gets them (a number is replaced by words, spaces around them).
+    three = _THREE_DIGITS.search(line) is not None
+    if three and _EMERGENCY_HINT.search(line):
         line = _EMERGENCY.sub(lambda m: spaced(read_digits(m["num"])), line)
     if _LONG_NUMBER_HINT.search(line):  # _read_phone_match leaves shorter numbers as they are
         line = sub_where(_PHONE_START, _PHONE, _read_phone_match, line)
+    if not three:
+        return line
     if _HOTLINE_HINT.search(line):
         line = _HOTLINE.sub(_read_phone_match, line)
     if not (_THREE_DIGITS.search(line) and may_hold_words(line, _PHONE_WORDS)):

@@ -28,6 +28,12 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
     first_chars = (
         "".join(sorted({re.escape(k[0]) for k in abbreviations})) or "("
     )  # a quick first-character test
+    upper_chars = "".join(sorted({re.escape(k[0]) for k in abbreviations if k[0].isupper()})) or "("
+    # Keys starting with a lower-case letter or a sign, each with its rarest-looking character (not a
+    # letter if it has one: "tr." -> "."), looked for first.
+    lower_keys = tuple(
+        (k, next((ch for ch in k if not ch.isalpha()), k[-1])) for k in abbreviations if not k[0].isupper()
+    )
     pattern = re.compile(
         rf"(?=[({first_chars}])(?P<open>\(\s*)?(?<![\w&.])(?P<abbr>(?:{keys})(?:-(?:{keys}))*)"
         rf"(?:(?<=\.)|(?![\w&]))(?P<close>\s*\))?"
@@ -39,6 +45,8 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
         abbreviation_pattern=pattern,
         # "(" or a word start where a key begins: a character class first, the key checked from there
         abbreviation_start=re.compile(rf"[({first_chars}](?:(?<=\()|(?<![\w&.].)(?<=(?={keys}).))"),
+        abbreviation_start_upper=re.compile(rf"[({upper_chars}](?:(?<=\()|(?<![\w&.].)(?<=(?={keys}).))"),
+        lower_keys=lower_keys,
         doc_types=packaged_mapping("norm_doc_types.tsv"),
         issuers=packaged_mapping("norm_issuers.tsv"),
         units=units,
@@ -46,6 +54,8 @@ def build_context(abbreviations: Mapping[str, str]) -> Context:
         per_pattern=re.compile(
             rf"(?<![^\s/])(?P<left>[^\s/]+)/(?P<right>{unit_pattern}|{PER_WORDS}|[^\W\d_]+)(?![^\W\d_])"
         ),
+        # a slash after a character of the left side and before a unit or a letter (every right side starts so)
+        per_hint=re.compile(rf"/(?<=[^\s/]/)(?:{unit_pattern}|[^\W\d_])"),
         quantity_pattern=re.compile(QUANTITY_PATTERN.replace("UNITS", unit_pattern)),
         # "1 500 000 đồng": thousands grouped by spaces, trusted only right before a unit
         spaced_thousands=re.compile(

@@ -53,18 +53,32 @@ _DOTTED_INITIALS = re.compile(r"[A-ZĐ]\.")
 # A word whose second letter is lower case (most capitalised words: "Bình", "Ủy") is not all upper case and
 # _read_capitals keeps it as written: such words are passed over by the engine, with no Python call.
 _LOWER = "".join(ch for ch in map(chr, [*range(0x250), *range(0x1E00, 0x1F00)]) if ch.islower())
-_CAPS = re.compile(rf"[A-ZÀ-ÞĐĂÂÊÔƠƯẠ-Ỹ](?<=(?<![\w&])[^\W\d_])(?![{re.escape(_LOWER)}])[^\W\d_]+(?![\w&])")
+# The upper-case letters of Ạ-Ỹ only: a match starting at a lower-case one ("ạBC") is never all upper case,
+# so _read_capitals keeps it, and it cannot hide another match (each starts a word).
+_UPPER_VIETNAMESE = "".join(ch for ch in map(chr, range(0x1EA0, 0x1EF9)) if not ch.islower())
+_CAPS = re.compile(
+    rf"[A-ZÀ-ÞĐĂÂÊÔƠƯ{_UPPER_VIETNAMESE}](?<=(?<![\w&])[^\W\d_])(?![{re.escape(_LOWER)}])[^\W\d_]+(?![\w&])"
+)
 
 
 def rule_abbreviations(line: str, context: Context) -> str:
     """Abbreviations from the table (joined by "và" when hyphenated), unknown capitals spelled."""
     line = sub_where(
-        context.abbreviation_start,
+        _abbreviation_start(line, context),
         context.abbreviation_pattern,
         lambda m: _read_abbreviation(m, context),
         line,
     )
     return _CAPS.sub(lambda m: _read_capitals(m, context), line)
+
+
+def _abbreviation_start(line: str, context: Context) -> re.Pattern[str]:
+    """Where abbreviations can start in ``line``: at "(" and capitals only, unless a key not starting with a
+    capital ("tr.", "v.v.", "đ/c") is in the line (its first letter is common and would stop the engine often)."""
+    for key, rare in context.lower_keys:
+        if rare in line and key in line:
+            return context.abbreviation_start
+    return context.abbreviation_start_upper
 
 
 def _read_abbreviation(match: re.Match[str], context: Context) -> str:
@@ -161,11 +175,18 @@ _DASH_PAUSE = re.compile(r"\s+-+\s+|\s*-{2,}\s*")
 _BRACKETS = re.compile(r"[()\[\]{}]")
 _SLASH_BETWEEN_WORDS = re.compile(r"(?<=[^\W\d_])\s*/\s*(?=[^\W\d_])")
 _APOSTROPHE = re.compile(r"(?<=\w)'(?=\w)")
-_MARKS = re.compile(r"[\"'*•·_|\\^`/-]")
+_MARK_CHARS = "\"'*•·_|\\^`/-"
+_MARKS = re.compile(f"[{re.escape(_MARK_CHARS)}]")
+# Any character rule_symbols rewrites or removes: a bullet, a symbol, a bracket, a dash, a slash or a mark.
+_SYMBOL_OR_MARK = re.compile(
+    "[" + re.escape("".join(sorted({*"".join(_SYMBOLS), *"()[]{}-*•·+", *_MARK_CHARS}))) + "]"
+)
 
 
 def rule_symbols(line: str, _: Context) -> str:
     """Symbols read as words; brackets become pauses; quotes, bullets and stray marks go."""
+    if not _SYMBOL_OR_MARK.search(line):  # one scan for the steps below, most lines need none of them
+        return re.sub(r"\bv\.v\.?", "vân vân", line) if "v.v" in line else line
     line = _BULLET.sub("", line)
     if "v.v" in line:
         line = re.sub(r"\bv\.v\.?", "vân vân", line)
@@ -175,13 +196,14 @@ def rule_symbols(line: str, _: Context) -> str:
                 line = line.replace(symbol, spoken)
     if "-" in line:
         line = _DASH_PAUSE.sub(", ", line)
-    if any(bracket in line for bracket in "()[]{}"):
+    if "(" in line or ")" in line or "[" in line or "]" in line or "{" in line or "}" in line:
         line = _BRACKETS.sub(", ", line)
     if "/" in line:
         line = _SLASH_BETWEEN_WORDS.sub(", ", line)  # "xã/phường", "215 hộ/768 khẩu": a pause
     if "'" in line:
         line = _APOSTROPHE.sub("\x00", line)
-    return _MARKS.sub(" ", line).replace("\x00", "'")
+        return _MARKS.sub(" ", line).replace("\x00", "'")
+    return _MARKS.sub(" ", line) if _MARKS.search(line) else line
 
 
 def rule_digits_left(line: str, _: Context) -> str:
@@ -213,19 +235,25 @@ _TWO_DOTS = re.compile(r"(?<!\.)\.\.(?!\.)")
 _COMMA_BEFORE_MARK = re.compile(r",\s*(?=[.;:!?])")
 _MARK_BEFORE_LETTER = re.compile(r"[.,;:!?](?=[^\W\d_])")
 _LEADING_PAUSES = re.compile(r"^[\s,;:]+")
+# True of every line one of the four above changes: a comma before another mark ("," "." after spaces),
+# two dots, a mark right before a letter.
+_PAUSE_HINT = re.compile(r"[.,;:!?](?:[^\W\d_]|(?<=,)\s*[,.;:!?]|(?<=\.)\.)")
+_SPACED_MARKS = tuple((mark, " " + mark) for mark in ".,;:!?")
 
 
 def rule_tidy(line: str, _: Context) -> str:
     """Spacing and pause punctuation: one space, no space before . , ; : ! ?, no doubled commas."""
     line = _single_spaces(line)
-    for mark in ".,;:!?":  # no space before a pause; spaces are single, so one replace per mark is enough
-        if " " + mark in line:
-            line = line.replace(" " + mark, mark)
-    line = _DOUBLED_COMMAS.sub(",", line)
-    if ".." in line:
-        line = _TWO_DOTS.sub(".", line)
-    line = _COMMA_BEFORE_MARK.sub("", line)
-    line = _MARK_BEFORE_LETTER.sub(lambda m: m.group() + " ", line)  # a function: no template to parse
+    # No space before a pause; spaces are single, so one replace per mark is enough (the mark looked for first).
+    for mark, spaced_mark in _SPACED_MARKS:
+        if mark in line:
+            line = line.replace(spaced_mark, mark)
+    if _PAUSE_HINT.search(line):  # one scan for the four patterns below, most lines need none of them
+        line = _DOUBLED_COMMAS.sub(",", line)
+        if ".." in line:
+            line = _TWO_DOTS.sub(".", line)
+        line = _COMMA_BEFORE_MARK.sub("", line)
+        line = _MARK_BEFORE_LETTER.sub(lambda m: m.group() + " ", line)  # a function: no template to parse
     return _strip_trailing_pauses(_LEADING_PAUSES.sub("", line)).strip()  # a closing bracket leaves no pause
 
 

@@ -13,6 +13,9 @@ _TOKEN = r"[^\s\d]*\d[^\s]*?"
 VALUE = re.compile(rf"(?<!\S)(?:\(?)({_PHONE}|{_TOKEN})(?=[.,;:!?…)\"”’]*(?:\s|$))")
 PLACEHOLDER = re.compile(r"⟦(\d+)⟧")
 _DIGITS = re.compile(r"\d+")
+# Private-use characters standing for placeholders while a template is built (they hold no digit).
+_MARK = 0xF0000
+_MARKS = re.compile(f"[{chr(_MARK)}-{chr(_MARK + 0xFFFD)}]")
 # Digits of other scripts a translator may type, read as ASCII digits when checking.
 _OTHER_DIGITS = str.maketrans(
     {chr(base + i): str(i) for base in (0x17E0, 0xAA50, 0x0660, 0x06F0, 0x0E50, 0x0ED0) for i in range(10)}
@@ -74,9 +77,16 @@ def missing_values(values: tuple[str, ...] | list[str], translation: str) -> lis
 def template_from(values: tuple[str, ...], translation: str) -> str:
     """A translation with the source's values replaced by their placeholders (for the memory)."""
     out = ascii_digits(translation)
-    for index in sorted(range(len(values)), key=lambda i: -len(values[i])):  # longest first: 2025 before 20
-        out = value_pattern(values[index]).sub(f"⟦{index + 1}⟧", out, count=1)
-    return out
+    # Longest first (2025 before 20), each through a digit-free mark so that a later value such as
+    # ``1`` cannot match the digit inside an earlier placeholder ``⟦1⟧``.
+    # Of a value's matches the longest is taken: ``1.000`` is the whole amount, not the ``1`` of "1 lần".
+    for index in sorted(range(len(values)), key=lambda i: -len(values[i])):
+        found = max(
+            value_pattern(values[index]).finditer(out), key=lambda m: m.end() - m.start(), default=None
+        )
+        if found is not None:
+            out = out[: found.start()] + chr(_MARK + index) + out[found.end() :]
+    return _MARKS.sub(lambda m: f"⟦{ord(m.group()) - _MARK + 1}⟧", out)
 
 
 def value_kind(value: str) -> str:

@@ -57,8 +57,9 @@ LEAD_DECAY = 0.5
 # Weight of a sentence's centrality (TextRank, capped at twice the average) and of its overlap with the title.
 CENTRALITY_WEIGHT = 0.5
 TITLE_WEIGHT = 1.0
-# A sentence with a phone number: whom to call (1.0: no more than other sentences).
-CONTACT_BONUS = 1.0
+# A sentence with a phone number: whom to call. 1.15 keeps more numbers to call on the held-out and
+# training bulletins with no loss on the development ones (bench/summary_weights.py); more costs facts.
+CONTACT_BONUS = 1.15
 BOILERPLATE_FACTOR = 0.1  # greetings, closings, citations of the order received
 LIST_ANNOUNCEMENT_FACTOR = 0.3  # "... các việc sau:" means nothing without the list
 # Numbered points ("Thứ nhất, ...", "Hai là, ...", "1. ...", "- ...") are what the authority asks of
@@ -69,19 +70,52 @@ _LIST_ITEM = re.compile(
     r"|(?:một|hai|ba|bốn|năm|sáu|bảy|tám|chín|mười)\slà\b|\d{1,2}[.)]\s|[a-zđ]\)\s|[-–•+*]\s)",
     re.IGNORECASE,
 )
-# Formulas that carry no news for the listener (greeting, closing, citation of the order received).
+# Figures of an earlier period told as background ("Năm 2025, toàn tỉnh có 27 trẻ em tử vong do đuối
+# nước", "Năm ngoái, xã có 37 con trâu, bò bị chết rét"): they explain why, the listener acts on this year's.
+PAST_PERIOD_FACTOR = 0.5
+_PAST_PERIOD = re.compile(
+    r"^(?:(?P<last>năm ngoái|năm trước)\b|(?:(?:trong|dịp|cả|suốt)\s[^,;:.!?]{0,30}?)?năm\s(?P<year>20\d\d)\s*,)",
+    re.IGNORECASE,
+)
+_YEAR = re.compile(r"(?<![\d/.-])(20\d\d)(?![\d])|/(20\d\d)\b")
+# Formulas that carry no news for the listener (greeting, heading such as "Thông báo khẩn của Ban Chỉ huy
+# ... xã Tà Xùa!", closing, citation of the order received).
 BOILERPLATE = re.compile(
-    r"^((kính )?(thưa|gửi)\b.*!$|đài truyền thanh|trên đây là|xin trân trọng|"
+    r"^((kính )?(thưa|gửi)\b.*!$|(thông báo|thông tin|tin)\b[^.?:;]*!$|đài truyền thanh|trên đây là|xin trân trọng|"
     r"đề nghị bà con thường xuyên theo dõi|kính mời bà con)",
     re.IGNORECASE,
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
+# The legal basis cited for an action ("Thực hiện Quyết định số 3125/QĐ-UBND ngày 28/11/2025 của UBND tỉnh
+# Nghệ An về ..."): its number, date and issuer are not what the listener must keep or act on.
+CITATION = re.compile(
+    r"\b(?:Luật|Bộ luật|Nghị định|Quyết định|Kế hoạch|Công văn|Thông tư|Nghị quyết|Chỉ thị|Thông báo|"
+    r"Công điện|Hướng dẫn|Văn bản)\s+(?:số\s+[\w/.-]*\d|\d+[\w.-]*/[\w/.-]+)[^,;:!?]*?(?=[,;:!?]|\.(?:\s|$)|$)"
+)
+
+
+# The source a sentence cites before its news ("Theo Đài Khí tượng Thủy văn tỉnh Vĩnh Long, ..."), up to
+# the first pause: who said it is not what the listener must keep.
+SOURCE = re.compile(r"^(?:theo|căn cứ)\s(?!đó\b)[^,;:.!?]*,\s*", re.IGNORECASE)
+
+
+def without_citations(text: str) -> str:
+    """``text`` without the documents and the source it cites (number, date, issuer, up to the next pause)."""
+    return CITATION.sub("", SOURCE.sub("", text))
+
+
 def option_value(text: str, places: Iterable[str] = ()) -> float:
-    """What a listener gains from this text: its facts, its calls to action, a little for every word."""
+    """What a listener gains from this text: its facts, its calls to action, a little for every word.
+
+    Facts inside a citation of a document (its number, date and issuer) count for nothing.
+    """
     facts = Counter(
-        label for label, _ in {(e.label, e.text.lower()) for e in find_entities(text, tuple(places))}
+        label
+        for label, _ in {
+            (e.label, e.text.lower()) for e in find_entities(without_citations(text), tuple(places))
+        }
     )
     fact_value = sum(FACT_WEIGHTS.get(label, 0.0) * n**0.75 for label, n in facts.items())
     cues = cue_weight(text)
@@ -96,6 +130,7 @@ def score_sentences(
 ) -> list[float]:
     """Weight of each sentence from its position, centrality (TF-IDF TextRank) and overlap with the title."""
     places = tuple(places)
+    latest = max((int(a or b) for text in sentences for a, b in _YEAR.findall(text)), default=None)
     centrality = textrank(sentences)
     title_words = set(_words(title or ""))
     scores = []
@@ -114,10 +149,23 @@ def score_sentences(
             score *= ITEM_BONUS
         if any(e.label == PHONE for e in find_entities(sentence, places)):
             score *= CONTACT_BONUS
+        if tells_past_period(sentence, latest):
+            score *= PAST_PERIOD_FACTOR
         scores.append(score * (BOILERPLATE_FACTOR if boilerplate else 1.0))
         # the lead is the first sentences with concrete facts, not a general opening statement
         content_index += not boilerplate and any(e.label != NUMBER for e in find_entities(sentence, places))
     return scores
+
+
+def tells_past_period(sentence: str, latest_year: int | None) -> bool:
+    """Whether the sentence opens on an earlier period than the bulletin's latest year ("Năm ngoái, ...",
+    "Trong năm 2025, ..." in a bulletin about 2026): background figures, not the news."""
+    match = _PAST_PERIOD.match(sentence.strip())
+    if not match:
+        return False
+    if match.group("last"):
+        return True
+    return latest_year is not None and int(match.group("year")) < latest_year
 
 
 def is_list_item(sentence: str) -> bool:
@@ -163,3 +211,18 @@ def _terms(sentence: str) -> list[str]:
 def cue_weight(text: str) -> float:
     lowered = text.lower()
     return sum(w for cue, w in ACTION_CUES.items() if re.search(rf"(?<!\w){re.escape(cue)}(?!\w)", lowered))
+
+
+# Share of a sentence's value lost when all its facts are already told by the other sentences chosen.
+REDUNDANCY_WEIGHT = 0.5
+
+
+def redundancy_factor(text: str, others: Sequence[str], places: Iterable[str] = ()) -> float:
+    """1 for a sentence whose facts (dates, places, amounts, numbers...) are new, less when others tell them."""
+    places = tuple(places)
+    facts = {e.text.lower() for e in find_entities(text, places) if e.label != NUMBER}
+    if not facts or not others:
+        return 1.0
+    told = {e.text.lower() for other in others for e in find_entities(other, places)}
+    repeated = len(facts & told) / len(facts)
+    return 1.0 - REDUNDANCY_WEIGHT * repeated

