@@ -14,12 +14,13 @@ from flows.editor import write_bulletin
 from flows.evaluate import EvaluateRequest, Period, evaluate_reach
 from flows.produce import ProduceRequest, produce_bulletins
 from flows.review import review_bulletin
+from flows.translate import translate_bulletin
 
 TIMEZONE = "Asia/Ho_Chi_Minh"
 
 
 def build_deployments(timezone: str = TIMEZONE) -> list[RunnerDeployment]:
-    """Nightly, on-demand and emergency production; the editor's form; reviews; daily and annual evaluation."""
+    """Nightly, on-demand and emergency production; the editor's form; reviews; translations; daily and annual evaluation."""
     produce = {"request": ProduceRequest().model_dump(mode="json")}
     return [
         produce_bulletins.to_deployment(
@@ -53,6 +54,13 @@ def build_deployments(timezone: str = TIMEZONE) -> list[RunnerDeployment]:
             description="One bulletin version's review: the sheet, the reviewer's decision, then distribution. "
             "Started by the production flow, one run per version.",
             tags=["review"],
+        ),
+        translate_bulletin.to_deployment(
+            name="translate",
+            description="Bản dịch một phiên bản sang một ngôn ngữ: chờ người dịch nhập những câu máy chưa dịch được, "
+            "rồi gửi đi duyệt khi mọi ngôn ngữ đã sẵn sàng. / One version translated into one language: waits for a "
+            "translator's typed input where memory, glossary and model fall short. Started by the production flow.",
+            tags=["translation"],
         ),
         evaluate_reach.to_deployment(
             name="daily",

@@ -1,4 +1,4 @@
-"""Prefect flows and the plain stage functions they wrap: produce, review, distribute, evaluate."""
+"""Prefect flows and the plain stage functions they wrap: produce, translate, review, distribute, evaluate."""
 
 from __future__ import annotations
 
@@ -36,6 +36,14 @@ _API: dict[str, str] = {
     "ReviewNotWaiting": "flows.review",
     "DECISION_LABELS": "flows.review",
     "distribute": "flows.review",
+    "ReviewHeld": "flows.review",
+    "TranslationOptions": "flows.settings",
+    "TranslateRequest": "flows.translate",
+    "translate_bulletin": "flows.translate",
+    "produce_language": "flows.translate",
+    "finish_language": "flows.translate",
+    "language_paths": "flows.translate",
+    "voice_for": "flows.translate",
 }
 
 __all__ = sorted(_API)

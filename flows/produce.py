@@ -18,9 +18,12 @@ import tts
 from flows import stages
 from flows.review import ReviewRequestParams, expire_overdue, review_bulletin
 from flows.settings import PipelineSettings
+from flows.translate import TranslateRequest, produce_language, translate_bulletin, version_languages
 from storage import BulletinStatus, RenditionKind
+from storage.translation import missing_renditions
 
 REVIEW_DEPLOYMENT = "review-bulletin/review"
+TRANSLATE_DEPLOYMENT = "translate-bulletin/translate"
 
 
 class ProduceRequest(BaseModel):
@@ -125,6 +128,36 @@ def started_from_deployment() -> bool:
     return run.deployment_id is not None
 
 
+def run_subflow(subflow, request) -> tuple[dict | None, str | None, bool]:  # type: ignore[no-untyped-def]
+    """Run a review or translation flow in this thread: (its return value, None, False), or (None, why it
+    failed or was cancelled, whether it was cancelled).
+
+    The flow is called for its value, not its state: Prefect's engine hands back what the flow
+    returned, in memory. Read from the final state instead, the value made a round trip through the
+    API: when Prefect's database was briefly locked under load, the client sent the final state again,
+    the server refused the duplicate and answered with its own copy, which has no data (results are
+    not persisted), and ``state.result()`` raised MissingResult, failing the whole production.
+    """
+    from prefect.exceptions import CancelledRun, MissingResult
+
+    try:
+        return subflow(request), None, False
+    except CancelledRun as cancelled:  # the flow returned a Cancelled state: its message says why
+        return None, str(cancelled) or "đã huỷ / cancelled", True
+    except MissingResult:  # a flow ended by a state of its own whose data Prefect's API lost
+        return (
+            None,
+            (
+                f"không đọc được kết quả của lần chạy {subflow.name} (máy chủ Prefect bận); hãy chạy lại sản xuất "
+                f"/ the result of the {subflow.name} run could not be read (Prefect's server was busy); "
+                "run the production again"
+            ),
+            False,
+        )
+    except Exception as error:
+        return None, stages.editor_message(error), False
+
+
 def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
     """One review run per version, none waiting behind another (emergencies are started first).
 
@@ -156,19 +189,86 @@ def start_reviews(requests: list[ReviewRequestParams]) -> dict[int, dict]:
     with ThreadPoolExecutor(max_workers=len(requests), thread_name_prefix="review") as pool:
         futures = {
             params.version_id: pool.submit(
-                contextvars.copy_context().run, review_bulletin, params, return_state=True
+                contextvars.copy_context().run, run_subflow, review_bulletin, params
             )
             for params in requests
         }
         results = {}
         for version_id, future in futures.items():
-            value = future.result().result(raise_on_failure=False)
-            if isinstance(value, BaseException):
-                results[version_id] = {"status": "failed", "error": stages.editor_message(value)}
-                logger.error("review of version %s failed: %s", version_id, results[version_id]["error"])
-            else:
+            value, error, cancelled = future.result()
+            if error is None:
                 results[version_id] = value
+                continue
+            results[version_id] = {"status": "failed", "error": error}
+            if cancelled:
+                logger.warning("review of version %s was cancelled: %s", version_id, error)
+            else:
+                logger.error("review of version %s failed: %s", version_id, error)
         return results
+
+
+def start_translations(jobs: list[tuple[ReviewRequestParams, list[str]]]) -> dict[int, dict]:
+    """Versions with languages waiting for a translator: one translate-bulletin run per language.
+
+    From a deployment each is a run of its own deployment (it suspends until the translator answers
+    and the last one to finish starts the version's review); in-process the runs go side by side in
+    threads, then the version's review starts once every language is ready.
+    """
+    if not jobs:
+        return {}
+    logger = get_run_logger()
+    if started_from_deployment():
+        from prefect.deployments import run_deployment
+        from prefect.exceptions import ObjectNotFound
+
+        try:
+            started: dict[int, dict] = {}
+            for params, languages in jobs:
+                runs = {}
+                for language in languages:
+                    request = TranslateRequest(version_id=params.version_id, language=language, review=params)
+                    run = run_deployment(
+                        TRANSLATE_DEPLOYMENT,
+                        parameters={"request": request.model_dump(mode="json")},
+                        timeout=0,
+                        as_subflow=False,
+                    )
+                    runs[language] = str(run.id)
+                started[params.version_id] = {"status": "waiting_translator", "translation_runs": runs}
+            return started
+        except ObjectNotFound:
+            logger.warning("no %s deployment: translations run inside this run", TRANSLATE_DEPLOYMENT)
+
+    def chain(params: ReviewRequestParams, languages: list[str]) -> dict:
+        with ThreadPoolExecutor(max_workers=len(languages), thread_name_prefix="translate") as pool:
+            futures = {
+                language: pool.submit(
+                    contextvars.copy_context().run,
+                    run_subflow,
+                    translate_bulletin,
+                    TranslateRequest(version_id=params.version_id, language=language),
+                )
+                for language in languages
+            }
+            for language, future in futures.items():
+                _, error, _ = future.result()
+                if error is not None:
+                    logger.error(
+                        "translation of version %s into %s failed: %s", params.version_id, language, error
+                    )
+                    return {"status": "failed", "error": error, "language": language}
+        with stages.open_session(PipelineSettings()) as session:
+            missing = missing_renditions(session, params.version_id)
+        if missing:
+            return {"status": "waiting", "missing": missing}
+        return start_reviews([params])[params.version_id]
+
+    with ThreadPoolExecutor(max_workers=len(jobs), thread_name_prefix="translations") as pool:
+        futures = {
+            params.version_id: pool.submit(contextvars.copy_context().run, chain, params, languages)
+            for params, languages in jobs
+        }
+        return {version_id: future.result() for version_id, future in futures.items()}
 
 
 @flow(name="produce-bulletins", log_prints=True)
@@ -190,13 +290,26 @@ def produce_bulletins(request: ProduceRequest) -> dict:
                 f"{error.message_vi}; `bantin bulletins list` liệt kê các bản tin và mã của chúng",
             ) from None
     texts = {v: prepare_text.submit(settings, v, voice) for _, v, _ in versions}
-    audio = {}
+    audio: dict = {}
+    languages: dict[int, dict | None] = {}
     for version_id, future in texts.items():
         text = future.result(raise_on_failure=False)
         if not isinstance(text, BaseException):
             audio[version_id] = synthesize.submit(settings, version_id, text["spoken"], voice)
+            with stages.open_session(settings) as session:
+                frozen = storage.version_frozen(session, version_id)
+            # A version already sent for review keeps what its reviewer sees (languages added later go
+            # into the next version).
+            languages[version_id] = (
+                None
+                if frozen
+                else {
+                    code: produce_language.submit(settings, version_id, code, settings)
+                    for code in version_languages(settings, version_id)
+                }
+            )
     outcome: dict[str, dict] = {}
-    reviews = []
+    reviews, translations = [], []
     for bulletin_id, version_id, _ in versions:
         row = outcome.setdefault(str(bulletin_id), {"version_id": version_id})
         result = audio[version_id].result(raise_on_failure=False) if version_id in audio else None
@@ -209,16 +322,50 @@ def produce_bulletins(request: ProduceRequest) -> dict:
             logger.error("bulletin %s was not produced: %s", bulletin_id, row["error"])
             continue
         row["audio"] = result
-        reviews.append(
-            ReviewRequestParams(
-                version_id=version_id,
-                voice=request.voice,
-                distribute=request.distribute,
-                review_timeout_minutes=request.review_timeout_minutes,
-            )
+        params = ReviewRequestParams(
+            version_id=version_id,
+            voice=request.voice,
+            distribute=request.distribute,
+            review_timeout_minutes=request.review_timeout_minutes,
         )
+        if languages[version_id] is None:
+            reviews.append(params)
+            continue
+        row["languages"], needs_translator, failed = {}, [], []
+        for code, future in languages[version_id].items():
+            made = future.result(raise_on_failure=False)
+            if isinstance(made, BaseException):
+                failed.append(f"{code}: {stages.editor_message(made)}")
+                continue
+            row["languages"][code] = {k: v for k, v in made.items() if k != "translation"}
+            if made["status"] == "needs_translator":
+                needs_translator.append(code)
+        if failed:
+            row["error"] = "; ".join(failed)
+            stages.note_failure(settings, bulletin_id, row["error"])
+            logger.error("bulletin %s was not translated: %s", bulletin_id, row["error"])
+            continue
+        if needs_translator:
+            translations.append((params, needs_translator))
+            continue
+        with stages.open_session(settings) as session:
+            missing = missing_renditions(session, version_id)
+        if missing:
+            row["review"] = {"status": "waiting", "missing": missing}
+            logger.warning(
+                "bulletin %s waits for %s before its review / bản tin %s chờ %s trước khi duyệt",
+                bulletin_id, missing, bulletin_id, missing,
+            )  # fmt: skip
+            continue
+        reviews.append(params)
     by_version = {row["version_id"]: row for row in outcome.values()}
-    for version_id, review in start_reviews(reviews).items():
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="start") as pool:
+        both = [
+            pool.submit(contextvars.copy_context().run, start, jobs)
+            for start, jobs in ((start_reviews, reviews), (start_translations, translations))
+        ]
+        started = {**both[0].result(), **both[1].result()}
+    for version_id, review in started.items():
         by_version[version_id]["review"] = review
         by_version[version_id]["decision"] = review.get("decision")
         by_version[version_id]["reviewer"] = review.get("reviewer")
@@ -241,5 +388,19 @@ def task_runner_for(name: str):  # type: ignore[no-untyped-def]
     if name == "dask":
         from prefect_dask import DaskTaskRunner  # optional: pip install prefect-dask
 
-        return DaskTaskRunner()
+        return DaskTaskRunner(cluster_kwargs=dask_cluster_kwargs())
     raise ValueError(f"unknown task runner {name!r}; use threads, processes or dask")
+
+
+def dask_cluster_kwargs() -> dict:
+    """A LocalCluster whose workers keep their data in a plain dict: they never spill to disk.
+
+    A Dask worker puts its local directory (a temporary one) first on ``sys.path`` and spills into
+    ``<it>/storage``: an empty directory that Python imports as a namespace package in place of
+    bantin's ``storage`` whenever the checkout itself is not on the path (``bantin``, or a script, run
+    from the repository root), so every task fails to unpickle ("cannot import name 'RenditionKind'
+    from 'storage'"), the workers die and are restarted, and the run hangs. Moving the directory does
+    not help (it is always on the path); without a spill buffer it gets no ``storage``. Tasks here
+    pass ids, texts and object keys, never data worth spilling.
+    """
+    return {"data": dict}

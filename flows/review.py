@@ -21,14 +21,16 @@ from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, Fl
 from prefect.client.schemas.objects import StateType
 from prefect.context import get_run_context
 from prefect.exceptions import FlowPauseTimeout
-from prefect.flow_runs import pause_flow_run, resume_flow_run, suspend_flow_run
+from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
+from prefect.states import Cancelled
 from pydantic import BaseModel, Field, WithJsonSchema, create_model
 
 import nlp
 import storage
 from flows import stages
 from flows.settings import PipelineSettings
+from flows.waiting import RunCancelled, pause_in_process
 from storage import Priority, RenditionKind, ReviewDecision, StorageError
 
 DECISION_LABELS: dict[ReviewDecision, str] = {
@@ -74,6 +76,44 @@ class ReviewNotWaiting(StorageError):
     code = "review_not_waiting"
 
 
+class ReviewHeld(ReviewNotWaiting):
+    """A language of the target units has no approved rendition yet: the review waits for it.
+
+    A review freezes the version, and what devices play must be what the reviewer saw, so the
+    sheet is only opened once every language stands beside its Vietnamese source.
+    """
+
+    code = "review_held"
+
+
+_KIND_NAMES = {
+    "script": (
+        "script (translator: the translate-bulletin run)",
+        "bản dịch (người dịch: lượt translate-bulletin)",
+    ),
+    "eboard": ("e-board text", "văn bản bảng tin"),
+    "audio": ("recorded reading (bantin audio import)", "bản ghi âm (bantin audio import)"),
+}
+
+
+def _held_for(session, version_id: int) -> tuple[str, str] | str:  # type: ignore[no-untyped-def]
+    """What the version still lacks per language, in English and Vietnamese; "" when nothing."""
+    from storage.translation import missing_renditions
+
+    missing = {
+        code: kinds for code, kinds in missing_renditions(session, version_id).items() if code != "vie"
+    }
+    if not missing:
+        return ""
+    en = "; ".join(
+        f"{code}: " + ", ".join(_KIND_NAMES[k][0] for k in kinds) for code, kinds in missing.items()
+    )
+    vi = "; ".join(
+        f"{code}: " + ", ".join(_KIND_NAMES[k][1] for k in kinds) for code, kinds in missing.items()
+    )
+    return en, vi
+
+
 @dataclass(frozen=True)
 class Route:
     """Who may approve a version now: the reviewers listed on its form."""
@@ -93,7 +133,7 @@ class Route:
 class Outcome:
     """How one version's review ended."""
 
-    status: str  # decided | expired | edited | elsewhere
+    status: str  # decided | expired | edited | elsewhere | held
     decision: ReviewDecision | None = None
     reviewer: str = ""
     new_version_id: int | None = None
@@ -319,6 +359,36 @@ def translation_tables(material: storage.ReviewMaterial) -> list[str]:
     for r in material.renditions:
         if r.language == "vie" or r.kind != RenditionKind.script:
             continue
+        segments = [s for s in (r.details or {}).get("segments", []) if "source" in s]
+        if segments:  # sentence by sentence, with where each translation came from
+            from nlp.translate import ORIGIN_LABELS
+
+            name = _language_name(r.language)
+            out += [
+                f"### Bản dịch / Translation: {r.language}",
+                "",
+                f"| Tiếng Việt / Vietnamese | {name} | Nguồn / From |",
+                "|---|---|---|",
+            ]
+            for seg in segments:
+                origin = ORIGIN_LABELS.get(seg.get("origin", ""), seg.get("origin", ""))
+                out.append(f"| {_cell(seg['source'])} | {_cell(seg.get('target') or '')} | {origin} |")
+            board = next(
+                (
+                    b.text
+                    for b in material.renditions
+                    if b.language == r.language and b.kind == RenditionKind.eboard
+                ),
+                "",
+            )
+            out += [
+                "",
+                f"**Bảng tin điện tử / E-board text ({name}):**",
+                "",
+                hard_breaks(board) if board else "—",
+                "",
+            ]
+            continue
         left = [p.strip() for p in re.split(r"\n\s*\n|\n", source) if p.strip()]
         right = [p.strip() for p in re.split(r"\n\s*\n|\n", r.text) if p.strip()]
         rows = max(len(left), len(right))
@@ -333,6 +403,14 @@ def translation_tables(material: storage.ReviewMaterial) -> list[str]:
             out.append(f"| {cells[0]} | {cells[1]} |")
         out.append("")
     return out
+
+
+def _language_name(code: str) -> str:
+    """``Tiếng Khmer / Khmer (khm)`` for a registered language, else the code."""
+    try:
+        return nlp.get_language(code).label()
+    except nlp.TextError:  # a code the registry does not list (an old rendition): show it as it is
+        return code
 
 
 def _cell(text: str) -> str:
@@ -391,12 +469,19 @@ def distribute(settings: PipelineSettings, version_id: int) -> dict:
         result = storage.distribute_version(
             session=session, version_id=version_id, timezone=settings.timezone
         )
+    notice = storage.announce_distribution(settings.mqtt_url, result)  # composer notice + MQTT "poll now"
+    if notice:  # the editor reads the run's log: what could not be scheduled, and why
+        get_run_logger().warning(notice)
     return {
         "version_id": version_id,
         "items_created": result.items_created,
         "items_existing": result.items_existing,
         "devices": result.devices,
         "skipped": result.skipped,
+        "unplaced": result.unplaced,
+        "displaced": result.displaced,
+        "moved": result.moved,
+        "notice": notice,
     }
 
 
@@ -439,28 +524,13 @@ def _wait(form: type[RunInput], description: str, key: str, timeout_s: int, poll
     prepared = form.with_initial_data(description=description)
     if suspend:
         return suspend_flow_run(wait_for_input=prepared, key=key, timeout=None)
-    try:
-        return pause_flow_run(
-            wait_for_input=prepared, key=key, timeout=max(1, timeout_s), poll_interval=poll_s
-        )
-    except FlowPauseTimeout:
-        _resume_running()
-        raise
+    return pause_in_process(prepared, key, max(1, timeout_s), poll_s)
 
 
 def suspends(priority: Priority) -> bool:
     """A deployment's run suspends for a normal bulletin's long wait; priority and emergency reviews
     stay paused in their process, which wakes them to escalate after minutes."""
     return get_run_context().flow_run.deployment_id is not None and priority == Priority.normal
-
-
-def _resume_running() -> None:
-    """After a pause timed out the server still shows the run paused: mark it running again."""
-    from prefect.states import Running
-
-    run_id = get_run_context().flow_run.id
-    with get_client(sync_client=True) as client:
-        client.set_flow_run_state(run_id, Running(), force=True)
 
 
 def notice_text(error: BaseException) -> str:
@@ -484,6 +554,14 @@ def review_version(
             raise ReviewNotWaiting(
                 f"version {version_id} has no speech yet: produce it first (bantin produce {job.bulletin_id})",
                 f"phiên bản {version_id} chưa có âm thanh: hãy sản xuất trước (bantin produce {job.bulletin_id})",
+            )
+        held = (
+            _held_for(session, version_id) if storage.get_review_request(session, version_id) is None else ""
+        )
+        if held:
+            raise ReviewHeld(
+                f"version {version_id} is not reviewed before every broadcast language is ready: {held[0]}",
+                f"phiên bản {version_id} chưa được đưa đi duyệt vì còn thiếu bản ngôn ngữ phát: {held[1]}",
             )
         final = storage.utcnow() + timedelta(seconds=total_s)
         due = first_due(settings, session, version_id, job.priority, final)
@@ -698,6 +776,9 @@ def produce_edit(settings: PipelineSettings, version_id: int, voice: str) -> Non
             stages.save_text(session, version_id, text, kinds=(RenditionKind.spoken, RenditionKind.eboard))
             texts[RenditionKind.spoken] = text.spoken
     synthesize(settings, version_id, texts[RenditionKind.spoken], voice)
+    from flows.translate import translate_inline
+
+    translate_inline(settings, version_id, settings)  # each language again, translators waited for here
 
 
 @flow(name="review-bulletin", log_prints=True)
@@ -708,13 +789,27 @@ def review_bulletin(request: ReviewRequestParams) -> dict:
     total_s = (request.review_timeout_minutes or 0) * 60 or settings.review_timeout_seconds
     voice = request.voice or settings.default_voice
     version_id, versions = request.version_id, [request.version_id]
-    while True:
-        outcome = review_version(settings, version_id, run_id, total_s, voice)
-        if outcome.status != "edited":
-            break
-        version_id = outcome.new_version_id
-        versions.append(version_id)
-        produce_edit(settings, version_id, voice)
+    try:
+        while True:
+            try:
+                outcome = review_version(settings, version_id, run_id, total_s, voice)
+            except ReviewHeld as held:
+                if version_id == request.version_id:
+                    raise
+                # An edited script whose translation waits for a recorded reading: the next production reviews it.
+                outcome = Outcome("held", detail={"held": notice_text(held)})
+            if outcome.status != "edited":
+                break
+            version_id = outcome.new_version_id
+            versions.append(version_id)
+            produce_edit(settings, version_id, voice)
+    except RunCancelled as cancelled:
+        # Cancelled from the UI while waiting for a reviewer (or a translator of an edit): the run ends
+        # cancelled, the version stays waiting, and the next production asks again.
+        return Cancelled(
+            message=f"Đã huỷ khi chờ duyệt phiên bản {version_id} / cancelled while version "
+            f"{version_id} waited for review ({cancelled})"
+        )
     result = {
         "version_id": version_id,
         "versions": versions,

@@ -5,13 +5,29 @@ from __future__ import annotations
 from pathlib import Path
 
 from pydantic import Field
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storage.config import StorageSettings
 
 
-class PipelineSettings(StorageSettings):
-    """Storage locations plus speech, summary and review settings (prefix ``BANTIN_``)."""
+class TranslationOptions(BaseSettings):
+    """Where translation resources live and how strict the memory is (prefix ``BANTIN_``, read at entry points)."""
+
+    model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")
+
+    translation_models_dir: Path | None = Field(
+        None, description="Local translation models, one directory per model (NLLB, M2M100 or Marian)."
+    )
+    glossary_dir: Path | None = Field(None, description="Glossaries as <code>.tsv; empty means bantin's own.")
+    fuzzy_threshold: float = Field(
+        0.9, ge=0.5, le=1.0, description="Lowest fuzzy memory score used unreviewed."
+    )
+    translator_timeout_seconds: int = Field(7 * 24 * 3600, ge=1, description="Longest wait for a translator.")
+    translator_poll_seconds: float = Field(2.0, gt=0, description="How often a waiting run checks for input.")
+
+
+class PipelineSettings(StorageSettings, TranslationOptions):
+    """Storage locations plus speech, summary, review and translation settings (prefix ``BANTIN_``)."""
 
     model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")
 

@@ -13,39 +13,24 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.flow_runs import pause_flow_run
 from prefect.input import RunInput
+from prefect.states import Cancelled
 from pydantic import BaseModel, Field, create_model
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 import nlp
 import storage
 from flows import stages
-from flows.settings import PipelineSettings
+from flows.review import ReviewRequestParams, choice
+from flows.settings import PipelineSettings, TranslationOptions
+from flows.waiting import RunCancelled, pause_in_process
 from nlp.translate import NEEDS_TRANSLATOR, TRANSLATOR, Segment, Translation
 from storage import RenditionKind, StorageError
 
 _NUMBERED = re.compile(r"^\s*\[?\d+[\].):]\s*")
-
-
-class TranslationOptions(BaseSettings):
-    """Where translation resources live and how strict the memory is (prefix ``BANTIN_``, read at entry points)."""
-
-    model_config = SettingsConfigDict(env_prefix="BANTIN_", env_file=".env", extra="ignore")
-
-    translation_models_dir: Path | None = Field(
-        None, description="Local translation models, one directory per model (NLLB, M2M100 or Marian)."
-    )
-    glossary_dir: Path | None = Field(None, description="Glossaries as <code>.tsv; empty means bantin's own.")
-    fuzzy_threshold: float = Field(
-        0.9, ge=0.5, le=1.0, description="Lowest fuzzy memory score used unreviewed."
-    )
-    translator_timeout_seconds: int = Field(7 * 24 * 3600, ge=1, description="Longest wait for a translator.")
-    translator_poll_seconds: float = Field(2.0, gt=0, description="How often a waiting run checks for input.")
 
 
 # --- resources -----------------------------------------------------------------------------------
@@ -145,6 +130,148 @@ def voice_for(language: str, tts_models_dir: Path | None) -> str | None:
     return next((v.name for v in list_voices(tts_models_dir) if v.available and v.language == language), None)
 
 
+EBOARD_CHARS = 180
+
+
+def _logger():  # type: ignore[no-untyped-def]
+    """The run's logger inside a flow or task, a plain logger outside (plain-function calls)."""
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        import logging
+
+        return logging.getLogger("bantin.translate")
+
+
+def eboard_for(
+    session, version_id: int, language: str, script_lines: list[str], options: TranslationOptions
+) -> tuple[str, str]:  # type: ignore[no-untyped-def]
+    """The e-board text in ``language`` and where it came from.
+
+    The Vietnamese e-board lines translated (memory, glossary, model) when every line is covered;
+    otherwise the first sentences of the approved translated script that fit the board, so the
+    board never waits for a second round of translation.
+    """
+    board = next(
+        (r.text for r in storage.renditions(session, version_id)
+         if r.language == "vie" and r.kind == RenditionKind.eboard and r.text.strip()),
+        "",
+    )  # fmt: skip
+    if board:
+        translated = translate_script(session, board, language, options, by_line=True)
+        if translated.complete and translated.segments:
+            return translated.text, "eboard"
+    from nlp.eboard import clip
+
+    shown: list[str] = []
+    for line in (line.strip() for line in script_lines if line.strip()):
+        if shown and len(" ".join([*shown, line])) > EBOARD_CHARS:
+            break
+        shown.append(line)
+    return clip(" ".join(shown), EBOARD_CHARS), "script"
+
+
+def finish_language(
+    settings: PipelineSettings, version_id: int, language: str, options: TranslationOptions
+) -> dict:
+    """E-board text and speech of a language whose script is stored: synthesized when the language has a
+    voice here, else left for a recorded reading (bantin audio import). What is still missing is returned."""
+    from storage.translation import missing_renditions
+
+    with stages.open_session(settings) as session:
+        have = {r.kind: r for r in storage.renditions(session, version_id) if r.language == language}
+        script = have[RenditionKind.script].text
+        if RenditionKind.eboard not in have:
+            text, origin = eboard_for(session, version_id, language, script.splitlines(), options)
+            storage.save_rendition(
+                session=session, version_id=version_id, language=language, kind=RenditionKind.eboard,
+                text=text, details={"from": origin},
+            )  # fmt: skip
+        bulletin_id = storage.production_job(session, version_id).bulletin_id
+    voice = voice_for(language, settings.tts_models_dir)
+    audio = have.get(RenditionKind.audio)
+    if audio is None and voice is not None:
+        made = stages.render_audio(
+            stages.object_store(settings),
+            script,
+            language=language,
+            voice=voice,
+            models_dir=settings.tts_models_dir,
+        )
+        with stages.open_session(settings) as session:
+            stages.save_audio(session, version_id, made, script)
+    with stages.open_session(settings) as session:
+        missing = missing_renditions(session, version_id).get(language, [])
+    if missing:
+        _logger().warning(
+            "v%s %s: no voice, waiting for a recorded reading / chưa có giọng đọc, chờ bản ghi âm: "
+            "bantin audio import FILE --bulletin %s --language %s", version_id, language, bulletin_id, language,
+        )  # fmt: skip
+    return {
+        "language": language,
+        "status": "waiting_recording" if "audio" in missing else ("ready" if not missing else "incomplete"),
+        "voice": voice,
+        "missing": missing,
+    }
+
+
+@task(name="produce-language", retries=1, retry_delay_seconds=2, cache_policy=NO_CACHE)
+def produce_language(
+    settings: PipelineSettings, version_id: int, language: str, options: TranslationOptions
+) -> dict:
+    """One broadcast language of a version: script (memory, glossary, model), e-board text and speech.
+
+    A stored script is reused; segments no path covers leave the language "needs_translator" (with the
+    translation so far) for a translate-bulletin run.
+    """
+    with stages.open_session(settings) as session:
+        stored = any(
+            r.language == language and r.kind == RenditionKind.script
+            for r in storage.renditions(session, version_id)
+        )
+    if not stored:
+        translation = translate_version(settings, version_id, language, options)
+        _logger().info(
+            "v%s %s: %s", version_id, translation.language,
+            ", ".join(f"{s.index + 1}: {s.label}" for s in translation.segments),
+        )  # fmt: skip
+        if not translation.complete:
+            return {
+                "language": translation.language,
+                "status": "needs_translator",
+                "needed": len(translation.needed),
+                "translation": translation.to_dict(),
+            }
+        save_translation(settings, version_id, translation)
+    return finish_language(settings, version_id, language, options)
+
+
+def version_languages(settings: PipelineSettings, version_id: int) -> list[str]:
+    """The languages other than Vietnamese that the version's target units broadcast in."""
+    with stages.open_session(settings) as session:
+        job = storage.production_job(session, version_id)
+        return [c for c in storage.broadcast_languages(session, list(job.targets)) if c != "vie"]
+
+
+def translate_inline(
+    settings: PipelineSettings, version_id: int, options: TranslationOptions
+) -> dict[str, dict]:
+    """Inside a flow run (a reviewer's edit): every language of the version, waiting here for translators."""
+    done = {}
+    for language in version_languages(settings, version_id):
+        result = produce_language.fn(settings, version_id, language, options)
+        if result["status"] == "needs_translator":
+            translation = wait_for_translator(
+                settings, version_id, translation_from_dict(result["translation"]), options
+            )
+            save_translation(settings, version_id, translation)
+            result = finish_language(settings, version_id, language, options)
+        done[language] = result
+    return done
+
+
 def language_paths(settings: PipelineSettings, options: TranslationOptions) -> list[nlp.LanguagePath]:
     """Per registered language: its model, voice and translators today, and the path a bulletin takes."""
     from tts.registry import list_voices
@@ -178,7 +305,8 @@ def language_paths(settings: PipelineSettings, options: TranslationOptions) -> l
 
 def translator_form(labels: list[str]) -> type[RunInput]:
     """The typed input a translator fills in: who they are (a choice) and one line per waiting segment."""
-    who: Any = Literal[tuple(labels)] if labels else str  # type: ignore[valid-type]
+    # A one-label Literal is a bare "const" in the schema: the enum keeps the form a choice with one translator.
+    who: Any = choice(tuple(labels)) if labels else str
     return create_model(  # type: ignore[call-overload, no-any-return]
         "TranslatorInput",
         __base__=RunInput,
@@ -188,6 +316,7 @@ def translator_form(labels: list[str]) -> type[RunInput]:
             Field(
                 title="Người dịch / Translator",
                 description="Người dịch của địa bàn / A translator for the target units.",
+                json_schema_extra={"enum": list(labels)} if labels else None,
             ),
         ),
         translation=(
@@ -317,7 +446,10 @@ def save_translation(
     if not translation.complete:
         raise ValueError("a translation with segments still waiting for a translator cannot be stored")
     details = {
-        "segments": [{"index": s.index, "origin": s.origin, "score": s.score} for s in translation.segments]
+        "segments": [
+            {"index": s.index, "origin": s.origin, "score": s.score, "source": s.source, "target": s.target}
+            for s in translation.segments
+        ]
     }
     with stages.open_session(settings) as session:
         rendition = storage.save_rendition(
@@ -379,11 +511,8 @@ def _wait(form, key: str, options: TranslationOptions):  # type: ignore[no-untyp
 
     if get_run_context().flow_run.deployment_id is not None:
         return suspend_flow_run(wait_for_input=form, key=key, timeout=None)
-    return pause_flow_run(
-        wait_for_input=form,
-        key=key,
-        timeout=options.translator_timeout_seconds,
-        poll_interval=options.translator_poll_seconds,
+    return pause_in_process(
+        form, key, max(1, int(options.translator_timeout_seconds)), options.translator_poll_seconds
     )
 
 
@@ -401,24 +530,59 @@ class TranslateRequest(BaseModel):
     language: str = Field(
         title="Ngôn ngữ / Language", description="Mã ISO 639-3, ví dụ khm / ISO 639-3 code, e.g. khm."
     )
+    review: ReviewRequestParams | None = Field(
+        None,
+        title="Duyệt sau khi dịch / Review once translated",
+        description="Khi mọi ngôn ngữ đã sẵn sàng, gửi phiên bản đi duyệt / Once every language is ready, "
+        "start the version's review.",
+    )
 
 
 @flow(name="translate-bulletin", log_prints=True)
-def translate_bulletin(
-    request: TranslateRequest,
-    settings: PipelineSettings | None = None,
-    options: TranslationOptions | None = None,
-) -> dict:
-    """Translate one version into one language, wait for a translator where needed, store the rendition."""
-    settings = settings or PipelineSettings()
-    options = options or TranslationOptions()
-    translation = translation_from_dict(
-        translate_version_task(settings, request.version_id, request.language, options)
-    )
-    if not translation.complete:
-        translation = wait_for_translator(settings, request.version_id, translation, options)
-    rendition_id = save_translation(settings, request.version_id, translation)
-    return translation.to_dict() | {"rendition_id": rendition_id}
+def translate_bulletin(request: TranslateRequest) -> dict:
+    """Translate one version into one language, wait for a translator where needed, store the rendition
+    (script, e-board text, speech when the language has a voice); then, if asked, start the review once
+    every language of the version is ready."""
+    settings = options = PipelineSettings()
+    language = nlp.target_language(request.language).code
+    with stages.open_session(settings) as session:
+        stored = any(
+            r.language == language and r.kind == RenditionKind.script
+            for r in storage.renditions(session, request.version_id)
+        )
+    result: dict = {}
+    if not stored:
+        translation = translation_from_dict(
+            translate_version_task(settings, request.version_id, language, options)
+        )
+        if not translation.complete:
+            try:
+                translation = wait_for_translator(settings, request.version_id, translation, options)
+            except RunCancelled as cancelled:
+                # Cancelled from the UI while waiting: nothing stored; the next production asks again.
+                return Cancelled(
+                    message=f"Đã huỷ khi chờ người dịch ({language}) / cancelled while waiting for a "
+                    f"translator ({language}): {cancelled}"
+                )
+        result = translation.to_dict() | {
+            "rendition_id": save_translation(settings, request.version_id, translation)
+        }
+    result["rendition"] = finish_language(settings, request.version_id, language, options)
+    if request.review is not None:
+        result["review"] = review_when_ready(settings, request.review)
+    return result
+
+
+def review_when_ready(settings: PipelineSettings, params: ReviewRequestParams) -> dict:
+    """Start the version's review if every language is ready (the last translation to finish starts it)."""
+    from flows.produce import start_reviews
+    from storage.translation import missing_renditions
+
+    with stages.open_session(settings) as session:
+        missing = missing_renditions(session, params.version_id)
+    if missing:
+        return {"status": "waiting", "missing": missing}
+    return start_reviews([params])[params.version_id]
 
 
 __all__ = [
@@ -426,7 +590,9 @@ __all__ = [
     "TranslateRequest",
     "TranslationOptions",
     "apply_translator_input",
+    "finish_language",
     "language_paths",
+    "produce_language",
     "save_translation",
     "translate_bulletin",
     "translate_script",

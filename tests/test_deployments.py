@@ -27,8 +27,12 @@ from flows.evaluate import evaluate_reach
 from flows.produce import produce_bulletins
 from flows.review import review_bulletin
 from flows.settings import PipelineSettings
+from flows.translate import translate_bulletin
 
-FLOWS = {f.name: f for f in (produce_bulletins, write_bulletin, review_bulletin, evaluate_reach)}
+FLOWS = {
+    f.name: f
+    for f in (produce_bulletins, write_bulletin, review_bulletin, translate_bulletin, evaluate_reach)
+}
 TOMORROW = date.today() + timedelta(days=1)
 EDITOR_INPUT = {
     "title": "Lịch tiêm chủng tháng 12",
@@ -43,6 +47,7 @@ EDITOR_INPUT = {
 RUN_INPUT = {
     "editor": {"draft": EDITOR_INPUT},
     "review": {"request": {"version_id": 1}},
+    "translate": {"request": {"version_id": 1, "language": "khm"}},
 }
 VIETNAMESE = re.compile(r"[^\x00-\x7f]")  # a letter with a diacritic: written in Vietnamese
 
@@ -53,7 +58,9 @@ def deployments() -> dict:
 
 
 def test_schedules_run_in_vietnam_time(deployments: dict) -> None:
-    assert set(deployments) == {"nightly", "on-demand", "emergency", "editor", "review", "daily", "annual"}
+    assert set(deployments) == {
+        "nightly", "on-demand", "emergency", "editor", "review", "translate", "daily", "annual"
+    }  # fmt: skip
     schedules = {
         name: [(s.schedule.cron, s.schedule.timezone) for s in (d.schedules or [])]
         for name, d in deployments.items()
@@ -62,7 +69,12 @@ def test_schedules_run_in_vietnam_time(deployments: dict) -> None:
     assert schedules["daily"] == [("30 23 * * *", "Asia/Ho_Chi_Minh")]
     assert schedules["annual"] == [("0 6 15 12 *", "Asia/Ho_Chi_Minh")]  # data period starts 15 December
     assert (
-        schedules["on-demand"] == schedules["emergency"] == schedules["editor"] == schedules["review"] == []
+        schedules["on-demand"]
+        == schedules["emergency"]
+        == schedules["editor"]
+        == schedules["review"]
+        == schedules["translate"]
+        == []
     )
     assert {name: d.flow_name for name, d in deployments.items()} == {
         "nightly": "produce-bulletins",
@@ -70,6 +82,7 @@ def test_schedules_run_in_vietnam_time(deployments: dict) -> None:
         "emergency": "produce-bulletins",
         "editor": "write-bulletin",
         "review": "review-bulletin",
+        "translate": "translate-bulletin",
         "daily": "evaluate-reach",
         "annual": "evaluate-reach",
     }

@@ -42,9 +42,25 @@ def form_field(page, dialog, title: str):  # type: ignore[no-untyped-def]
     return dialog.locator("div.group").filter(has=page.locator("label", has_text=title)).last
 
 
-def choose(page, dialog, title: str, option: str) -> None:  # type: ignore[no-untyped-def]
-    form_field(page, dialog, title).get_by_role("button", name="Select").click()
-    page.get_by_role("option", name=option).click()
+def choose(page, dialog, title: str, option: str, attempts: int = 4) -> None:  # type: ignore[no-untyped-def]
+    """Pick an option in one of the form's selects, as a reviewer does: open it, click the option.
+
+    The UI refreshes the run while the dialog is open and may redraw an open list under the pointer
+    (the option is detached mid-click); then the list is opened again, until the field shows the choice."""
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import expect
+
+    field = form_field(page, dialog, title)
+    for attempt in range(attempts):
+        try:
+            field.get_by_role("button", name="Select").click(timeout=10_000)
+            page.get_by_role("option", name=option).first.click(timeout=10_000)
+            expect(field).to_contain_text(option, timeout=5_000)
+            return
+        except PlaywrightError:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
 
 
 def served() -> bool:

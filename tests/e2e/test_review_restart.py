@@ -6,6 +6,7 @@ Real processes only: `prefect server start` (own home, free port), `python -m de
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 from uuid import UUID
@@ -73,6 +74,23 @@ def test_bantin_produce_against_a_server_shows_its_run_logs_there(stack: Stack) 
     assert any(log.level == 20 and "Beginning flow run" in log.message for log in logs), logs
 
 
+def flow_run_processes(stack: Stack, flow_run_id) -> list:  # type: ignore[no-untyped-def]
+    """The processes the served deployments started for one flow run (``python -m prefect.engine``)."""
+    import psutil
+
+    found = []
+    for worker in stack.workers:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            for child in psutil.Process(worker.pid).children(recursive=True):
+                with contextlib.suppress(psutil.NoSuchProcess, psutil.AccessDenied):
+                    if (
+                        child.environ().get("PREFECT__FLOW_RUN_ID") == str(flow_run_id)
+                        and child.status() != psutil.STATUS_ZOMBIE
+                    ):
+                        found.append(child.pid)
+    return found
+
+
 def test_waiting_review_survives_a_server_restart_and_resumes_without_redoing_work(stack: Stack) -> None:
     import storage
     from flows.review import paused_reviews, submit_review
@@ -99,6 +117,15 @@ def test_waiting_review_survives_a_server_restart_and_resumes_without_redoing_wo
         made = renditions(stack, waiting.version_id)
         files = audio_files(stack)
         assert any(kind == "audio" for _, _, kind, _, _ in made) and files
+
+        # Suspended on the server; its process is still ending. Stopping the runner before that process
+        # has exited makes the runner report the run as crashed, so wait as an operator's restart would.
+        wait_until(
+            lambda: not flow_run_processes(stack, waiting.flow_run_id),
+            timeout=120,
+            what="the suspended review run's process to exit",
+            every=1,
+        )
 
     stack.close()  # the server and the process running the deployments both go down
     stack.start_server()

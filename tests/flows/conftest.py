@@ -28,6 +28,23 @@ def prefect_server() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True)
+def no_run_left_waiting() -> Iterator[None]:
+    """Cancel what a test left paused: tests find waiting reviews on the shared server by version id."""
+    yield
+    from prefect import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterState, FlowRunFilterStateType
+    from prefect.client.schemas.objects import StateType
+    from prefect.states import Cancelled
+
+    waiting = FlowRunFilterState(type=FlowRunFilterStateType(any_=[StateType.PAUSED]))
+    with get_client(sync_client=True) as client:
+        for run in client.read_flow_runs(flow_run_filter=FlowRunFilter(state=waiting)):
+            client.set_flow_run_state(
+                run.id, Cancelled(message="left waiting by a finished test"), force=True
+            )
+
+
 @dataclass
 class Reviewer:
     """A person with review authority and the secret of their authenticator app."""
@@ -125,15 +142,37 @@ def any_world(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch) -> W
     return make_world(tmp_path, db_url, monkeypatch)
 
 
-def wait_for(check: Callable[[], object], timeout: float = 120, what: str = "condition") -> object:
-    """Poll until ``check`` returns something truthy (a test helper, not a timing assertion)."""
+def wait_for(
+    check: Callable[[], object],
+    timeout: float = 120,
+    what: str = "condition",
+    seen: Callable[[], object] | None = None,
+) -> object:
+    """Poll until ``check`` returns something truthy (a test helper, not a timing assertion).
+
+    ``seen`` describes what was there instead when it gives up."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = check()
         if value:
             return value
         time.sleep(0.3)
-    raise AssertionError(f"gave up waiting for {what}")
+    raise AssertionError(f"gave up waiting for {what}" + (f"; instead: {seen()}" if seen else ""))
+
+
+def run_state(run_id) -> str:  # type: ignore[no-untyped-def]
+    """A run's state as the Prefect API reports it (for failure messages)."""
+    from uuid import UUID
+
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        state = client.read_flow_run(UUID(str(run_id))).state
+    if state is None:
+        return "no state"
+    return (
+        f"{state.type.value} {state.name!r} pause_key={state.state_details.pause_key!r} {state.message or ''}"
+    )
 
 
 def paused_for(version_id: int | None = None, bulletin: int | None = None, world: World | None = None):  # type: ignore[no-untyped-def]
@@ -156,7 +195,9 @@ def next_pause(run_id, previous_key: str):  # type: ignore[no-untyped-def]
 
     return wait_for(
         lambda: (p := paused_review(run_id)) is not None and p.pause_key != previous_key and p,
-        what="the run to wait again",
+        timeout=300,  # a loaded machine's Prefect server can take minutes over one state change
+        what=f"the run to wait again after {previous_key}",
+        seen=lambda: run_state(run_id),
     )
 
 

@@ -303,3 +303,40 @@ def test_a_review_left_by_a_run_that_ended_is_taken_over_by_the_next_production(
         assert storage.get_review_request(session, version_id).flow_run_id == str(taken.flow_run_id)
         assert [r.person_id for r in session.exec(select(storage.Review)).all()] == [person.id]
         assert not storage.reclaim_review(session, version_id, stale_run_id=dead, flow_run_id="another")
+
+
+def test_a_review_cancelled_in_the_ui_stays_cancelled_and_the_next_production_asks_again(
+    world: World,
+) -> None:
+    """Cancel on a waiting review run: the run ends cancelled (it is not set running again at its timeout),
+    nothing is approved, and the version's review is asked again by the next production."""
+    from prefect.client.orchestration import get_client
+    from prefect.states import Cancelled
+
+    bulletin = world.submit(NORMAL_B)
+    production = Production(bulletin, distribute=False)
+    production.start()
+    waiting = paused_for(bulletin=bulletin, world=world)
+    with get_client(sync_client=True) as client:
+        client.set_flow_run_state(
+            waiting.flow_run_id, Cancelled(message="huỷ từ giao diện / cancelled in the UI"), force=True
+        )
+    review = production.finish()[str(bulletin)]["review"]
+    assert review["status"] == "failed" and "cancelled" in review["error"] and "huỷ" in review["error"]
+    with get_client(sync_client=True) as client:
+        assert client.read_flow_run(waiting.flow_run_id).state.is_cancelled()
+    assert paused_review(waiting.flow_run_id) is None
+    with world.session() as session:
+        assert storage.latest_review(session, waiting.version_id) is None
+        assert (
+            storage.get_review_request(session, waiting.version_id).status
+            == storage.ReviewRequestStatus.waiting
+        )
+
+    again = Production(bulletin, distribute=False)
+    again.start()
+    asked = paused_for(waiting.version_id)
+    assert asked.flow_run_id != waiting.flow_run_id
+    person = world.people["commune_b"]
+    submit_review(asked.flow_run_id, reviewer=person.id, code=person.code(), decision=ReviewDecision.approve)
+    assert again.finish()[str(bulletin)]["decision"] == "approve"

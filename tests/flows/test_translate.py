@@ -94,15 +94,14 @@ def test_segments_report_where_they_came_from(world: World) -> None:
     assert board.segments[0].source == "Bão. Lũ lụt"
 
 
-def test_translator_answer_is_validated_then_stored_in_the_memory(world: World) -> None:
+def test_translator_answer_is_validated_then_stored_in_the_memory(world: World, monkeypatch) -> None:
     version_id, person_id = _setup(world)
     outcome: dict = {}
+    monkeypatch.setenv("BANTIN_TRANSLATOR_POLL_SECONDS", "0.5")
     options = TranslationOptions(translation_models_dir=None, translator_poll_seconds=0.5)
     runner = threading.Thread(
         target=lambda: outcome.update(
-            translate_bulletin(
-                TranslateRequest(version_id=version_id, language="khm"), PipelineSettings(), options
-            )
+            translate_bulletin(TranslateRequest(version_id=version_id, language="khm"))
         ),
         daemon=True,
     )
