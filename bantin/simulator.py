@@ -6,17 +6,30 @@ sha256, "plays" every new item (no sound: it only counts the duration) and posts
 batches. Time is compressed: every item in the manifest is played at once, as if its window had
 come. Event ids are uuid5(device, item, status), so a rerun re-sends the same ids and the gateway
 reports them as duplicates instead of counting a play twice.
+
+With a state directory (``state_dir``) a device plays by the clock instead, as a real one does
+(``tick``, woken at ``wake_at``): it keeps its last verified manifest, the items it played, its audio
+and a queue of confirmations on disk (``DeviceState``), corrects its own clock by the manifest's
+``server_time``, plays each item at its slot while the gateway cannot be reached, and forwards the
+queue when it answers again (at least once; the gateway drops the resends as duplicates). Every
+confirmation carries its proof of play: the audio's sha256, the slot, the actual start and end and
+the outcome. A saved manifest is verified again at every start: a changed file is not played.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import random
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -31,6 +44,7 @@ BATCH_SIZE = 50
 # Answers worth sending again besides 5xx: a lost race (409) and rate limiting (429).
 RETRY_STATUSES = frozenset({409, 429})
 FIRMWARE = "bantin-sim/1"
+SD_CARD_BYTES = 16_000_000_000  # the storage a simulated loudspeaker cluster reports against
 
 
 @dataclass(frozen=True)
@@ -71,8 +85,12 @@ class FleetReport:
     seconds_played: float = 0.0
     confirmations_accepted: int = 0
     confirmations_duplicates: int = 0
+    # Ids the gateway already holds with other content: a re-run re-reports an item at a new time.
+    confirmations_conflicts: int = 0
     confirmations_rejected: int = 0
     duplicate_posts: int = 0
+    items_missed: int = 0  # the device was off during the whole slot: reported as "skipped"
+    confirmations_queued: int = 0  # written to the device's on-disk queue, forwarded when the gateway answers
     retries: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -93,6 +111,7 @@ class FleetReport:
             f"{self.devices} devices ({self.devices_offline} offline), {self.items_played} played, "
             f"{self.items_failed} failed ({self.seconds_played:.0f} s of audio); confirmations "
             f"{self.confirmations_accepted} accepted, {self.confirmations_duplicates} duplicates, "
+            f"{self.confirmations_conflicts} conflicts, "
             f"{self.confirmations_rejected} rejected; {self.signature_failures} signature failures, "
             f"{self.retries} retries, {len(self.errors)} errors"
         )
@@ -152,6 +171,82 @@ def event_id(device_id: str, item_id: int, status: str) -> uuid.UUID:
     return uuid.uuid5(EVENT_NAMESPACE, f"{device_id}/{item_id}/{status}")
 
 
+class DeviceState:
+    """What a device keeps on its own storage across power cuts and offline hours.
+
+    ``manifest.json``: the last signed manifest it verified (the envelope as received, so it is
+    verified again at every start), its ETag and the clock offset it gave; ``played.json``: the items
+    already played; ``queue/<event id>.json``: confirmations the gateway has not answered yet;
+    ``audio/<sha256>.mp3``: downloaded audio. Every file is written whole and renamed into place, so a
+    power cut leaves the old file or the new one, never half of one.
+    """
+
+    def __init__(self, directory: Path | str) -> None:
+        self.directory = Path(directory)
+        self.queue_dir = self.directory / "queue"
+        self.audio_dir = self.directory / "audio"
+        self.queue_dir.mkdir(parents=True, exist_ok=True)
+        self.audio_dir.mkdir(parents=True, exist_ok=True)
+
+    @staticmethod
+    def _write(path: Path, data: bytes) -> None:
+        partial = path.with_name(path.name + ".part")
+        with open(partial, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(partial, path)
+
+    def _read_json(self, name: str) -> Any:
+        try:
+            return json.loads((self.directory / name).read_text("utf-8"))
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def load_manifest(self) -> dict[str, Any] | None:
+        """``{"signed", "etag", "offset_s"}`` as last saved, or None."""
+        found = self._read_json("manifest.json")
+        return found if isinstance(found, dict) and isinstance(found.get("signed"), dict) else None
+
+    def save_manifest(self, signed: dict[str, Any], etag: str | None, offset_s: float) -> None:
+        data = {"signed": signed, "etag": etag, "offset_s": offset_s}
+        self._write(self.directory / "manifest.json", json.dumps(data).encode("utf-8"))
+
+    def forget_manifest(self) -> None:
+        (self.directory / "manifest.json").unlink(missing_ok=True)
+
+    def played(self) -> set[int]:
+        found = self._read_json("played.json")
+        return {int(i) for i in found} if isinstance(found, list) else set()
+
+    def save_played(self, item_ids: set[int]) -> None:
+        self._write(self.directory / "played.json", json.dumps(sorted(item_ids)).encode("utf-8"))
+
+    def enqueue(self, event: dict[str, Any]) -> None:
+        self._write(self.queue_dir / f"{event['event_id']}.json", json.dumps(event).encode("utf-8"))
+
+    def queued(self) -> list[dict[str, Any]]:
+        """The unanswered confirmations, oldest first."""
+        events = []
+        for path in self.queue_dir.glob("*.json"):
+            try:
+                events.append(json.loads(path.read_text("utf-8")))
+            except ValueError:  # unreadable: keep the file for a person to look at, send the rest
+                continue
+        return sorted(events, key=lambda e: (e["occurred_at"], e["event_id"]))
+
+    def dequeue(self, event_ids: list[str]) -> None:
+        for event in event_ids:
+            (self.queue_dir / f"{event}.json").unlink(missing_ok=True)
+
+    def audio(self, sha: str) -> bytes | None:
+        path = self.audio_dir / f"{sha}.mp3"
+        return path.read_bytes() if path.exists() else None
+
+    def save_audio(self, sha: str, data: bytes) -> None:
+        self._write(self.audio_dir / f"{sha}.mp3", data)
+
+
 class FaultyTransport(httpx.BaseTransport):
     """An httpx transport that loses some requests and some responses, at seeded rates."""
 
@@ -185,9 +280,16 @@ class SimulatedDevice:
         seed: int,
         faults: FaultConfig,
         now: datetime | None,
+        state_dir: Path | str | None = None,
+        clock: Callable[[], datetime] | None = None,
+        key_set: list[dict[str, Any]] | None = None,
     ) -> None:
         self.device_id, self.public_key_pem, self.seed = device_id, public_key_pem, seed
-        self.faults, self.now = faults, now
+        self.faults, self.now, self._clock, self.key_set = faults, now, clock, key_set
+        # Server clock minus this device's clock, from the last manifest's server_time.
+        self.offset = timedelta(0)
+        self.batch_size = BATCH_SIZE
+        self.state = DeviceState(state_dir) if state_dir is not None else None
         self.rng = random.Random(f"{seed}:{device_id}")
         self.report = FleetReport(devices=1)
         self.etag: str | None = None
@@ -200,9 +302,51 @@ class SimulatedDevice:
             timeout=faults.timeout_s,
             transport=FaultyTransport(httpx.HTTPTransport(), faults, self.rng),
         )
+        if self.state is not None:
+            self.restore()
 
     def clock(self) -> datetime:
-        return self.now or datetime.now(UTC)
+        """The device's own clock (it may be wrong: see ``server_now``)."""
+        return self.now or (self._clock() if self._clock else datetime.now(UTC))
+
+    def server_now(self) -> datetime:
+        """The device's clock corrected by the offset the last manifest's server time gave."""
+        return self.clock() + self.offset
+
+    def verify(self, signed: dict[str, Any]) -> dict[str, Any] | None:
+        """The manifest inside ``signed`` if a trusted key signed it for this device and it is current; else None (counted)."""
+        try:
+            return verify_manifest(
+                signed,
+                public_key_pem=self.public_key_pem if self.key_set is None else None,
+                key_set=self.key_set,
+                device_id=self.device_id,
+                now=self.server_now(),
+            )
+        except ManifestRejected as exc:
+            if exc.reason == "signature":
+                self.report.signature_failures += 1
+            else:
+                self.report.manifests_refused += 1
+            self.error(exc.message_en)
+            return None
+
+    def restore(self) -> None:
+        """At start: the saved manifest, verified again (a file changed on the card is not played), and what was played."""
+        assert self.state is not None
+        self.handled = self.state.played()
+        saved = self.state.load_manifest()
+        if saved is None:
+            return
+        self.offset = timedelta(seconds=float(saved.get("offset_s") or 0.0))
+        manifest = self.verify(saved["signed"])
+        if manifest is None:
+            self.state.forget_manifest()
+            return
+        self.etag, self.manifest = saved.get("etag"), manifest
+
+    def close(self) -> None:
+        self.client.close()
 
     def run(self, rounds: int) -> FleetReport:
         with self.client:
@@ -247,6 +391,7 @@ class SimulatedDevice:
             "battery_pct": self.rng.randint(20, 100),
             "fm_fallback": False,
             "firmware": FIRMWARE,
+            "free_storage_bytes": self.free_storage_bytes(),
         }
         response = self.request("POST", f"/v1/devices/{self.device_id}/heartbeats", json=beat)
         if response is not None and response.status_code == 201:
@@ -254,12 +399,29 @@ class SimulatedDevice:
         elif response is not None:
             self.error(f"heartbeat refused: HTTP {response.status_code} {response.text[:200]}")
 
-    def fetch_manifest(self) -> dict[str, Any] | None:
-        """The current manifest (the cached one on 304), or None when there is none to trust."""
-        headers = {}
-        if self.etag and self.manifest and datetime.fromisoformat(self.manifest["expires_at"]) > self.clock():
+    def free_storage_bytes(self) -> int:
+        """A card of SD_CARD_BYTES, partly used by the firmware, less the audio downloaded so far."""
+        # Its own generator: the faults drawn from self.rng stay what they were for a given seed.
+        used = random.Random(f"{self.seed}:{self.device_id}:storage").randint(1, 8) * 1_000_000_000
+        return max(SD_CARD_BYTES - used - sum(len(a) for a in self.audio.values()), 0)
+
+    def fetch_manifest(self, wait_s: int = 0) -> dict[str, Any] | None:
+        """The current manifest (the cached one on 304), or None when there is none to trust.
+
+        ``wait_s`` long-polls: the gateway answers when the manifest changes, or 304 after ``wait_s``.
+        """
+        headers, params = {}, {}
+        if (
+            self.etag
+            and self.manifest
+            and datetime.fromisoformat(self.manifest["expires_at"]) > self.server_now()
+        ):
             headers["If-None-Match"] = self.etag
-        response = self.request("GET", f"/v1/devices/{self.device_id}/manifest", headers=headers)
+            if wait_s:
+                params["wait"] = min(wait_s, max(1, int(self.faults.timeout_s) - 5))
+        response = self.request(
+            "GET", f"/v1/devices/{self.device_id}/manifest", headers=headers, params=params
+        )
         if response is None:
             return None
         if response.status_code == 304 and self.manifest is not None:
@@ -269,29 +431,38 @@ class SimulatedDevice:
             self.error(f"manifest refused: HTTP {response.status_code} {response.text[:200]}")
             return None
         self.report.manifests_fetched += 1
-        try:
-            manifest = verify_manifest(
-                response.json(),
-                public_key_pem=self.public_key_pem,
-                device_id=self.device_id,
-                now=self.clock(),
-            )
-        except ManifestRejected as exc:
-            if exc.reason == "signature":
-                self.report.signature_failures += 1
-            else:
-                self.report.manifests_refused += 1
-            self.error(exc.message_en)
-            self.etag, self.manifest = None, None
+        signed = response.json()
+        manifest = self.verify(signed)
+        if manifest is None:  # a tampered or foreign manifest: the saved one (verified) stays in use
+            if self.state is None:
+                self.etag, self.manifest = None, None
             return None
+        # The answer's own server_time (when it was sent) over the signed one (when it was signed: a
+        # manifest is signed once and served until it changes).
+        server_time = signed.get("server_time") or manifest.get("server_time")
+        if server_time:
+            self.offset = datetime.fromisoformat(server_time) - self.clock()
         self.etag, self.manifest = response.headers.get("ETag"), manifest
+        if self.state is not None:
+            self.state.save_manifest(signed, self.etag, self.offset.total_seconds())
         return manifest
+
+    def await_change(self, wait_s: int, listener: PollNowListener | None = None) -> dict[str, Any] | None:
+        """Wait for a new manifest: on the MQTT notice when listening, else by long-polling the gateway."""
+        if listener is None:
+            return self.fetch_manifest(wait_s=wait_s)
+        listener.wait(wait_s)
+        return self.fetch_manifest()
 
     def download(self, item: dict[str, Any]) -> bytes | None:
         """The item's audio, downloaded once and checked against its sha256."""
         sha = item.get("sha256")
         if sha in self.audio:
             return self.audio[sha]
+        saved = self.state.audio(sha) if self.state is not None and sha else None
+        if saved is not None and hashlib.sha256(saved).hexdigest() == sha:
+            self.audio[sha] = saved
+            return saved
         if not sha or not item.get("audio_url"):
             self.error(f"item {item['item_id']} has no audio to play")
             return None
@@ -308,11 +479,14 @@ class SimulatedDevice:
             self.error(f"audio {sha[:12]} does not match its sha256: not played")
             return None
         self.audio[sha] = response.content
+        if self.state is not None:
+            self.state.save_audio(sha, response.content)
         return response.content
 
     def play(self, item: dict[str, Any]) -> dict[str, Any] | None:
-        """Play or show one item (no sound) and make its confirmation event."""
+        """Play or show one item (no sound) and make its confirmation event, with its proof of play."""
         self.handled.add(item["item_id"])
+        started = self.server_now()
         ok = item["kind"] == "eboard" or self.download(item) is not None
         if (
             ok
@@ -331,9 +505,99 @@ class SimulatedDevice:
             "event_id": str(event_id(self.device_id, item["item_id"], status)),
             "item_id": item["item_id"],
             "status": status,
-            "occurred_at": self.clock().isoformat(),
+            "occurred_at": started.isoformat(),
             "duration_s": duration,
+            "sha256": item.get("sha256") if item["kind"] == "audio" else None,
+            "slot_starts_at": item["starts_at"],
+            "slot_ends_at": item["ends_at"],
+            "started_at": started.isoformat(),
+            "ended_at": (started + timedelta(seconds=duration)).isoformat(),
+            "outcome": "completed" if ok else "failed: the audio could not be played",
         }
+
+    def wake_at(self) -> datetime | None:
+        """On the device's own clock, when the next unplayed item of the kept manifest starts (None: nothing left)."""
+        starts = [
+            datetime.fromisoformat(item["starts_at"])
+            for item in (self.manifest or {}).get("items", [])
+            if item["item_id"] not in self.handled
+        ]
+        return min(starts) - self.offset if starts else None
+
+    def tick(self) -> int:
+        """One wake-up of a device that plays by the clock: poll (the kept manifest stays when the gateway
+        cannot be reached), play what is due by the corrected clock, queue its confirmations on disk,
+        forward the queue. Returns how many items it played or showed."""
+        if self.state is None:
+            raise ValueError("tick() needs a state directory (state_dir) to keep the manifest and the queue")
+        if self.fetch_manifest() is not None:
+            self.prefetch()
+        done = self.play_due()
+        self.forward()
+        return done
+
+    def prefetch(self) -> None:
+        """Download (once, checked against its sha256) the audio of every item still to play, for offline hours."""
+        for item in (self.manifest or {}).get("items", []):
+            if item["kind"] == "audio" and item["item_id"] not in self.handled:
+                self.download(item)
+
+    def play_due(self) -> int:
+        """Play every unplayed item whose slot is on now (server time); an item whose slot passed while the
+        device was off is reported "skipped". Each confirmation goes to the on-disk queue first."""
+        assert self.state is not None
+        now, done = self.server_now(), 0
+        expired = self.manifest is not None and datetime.fromisoformat(self.manifest["expires_at"]) <= now
+        for item in (self.manifest or {}).get("items", []):
+            if item["item_id"] in self.handled or datetime.fromisoformat(item["starts_at"]) > now:
+                continue
+            if expired:  # offline past the manifest's validity: nothing more is played from it
+                event = self.missed(
+                    item, "not played: the manifest expired before the slot (offline too long)"
+                )
+            elif datetime.fromisoformat(item["ends_at"]) > now:
+                event = self.play(item)
+                done += 1
+            else:
+                event = self.missed(item)
+            self.state.enqueue(event)
+            self.report.confirmations_queued += 1
+            self.state.save_played(self.handled)
+        return done
+
+    def missed(
+        self, item: dict[str, Any], outcome: str = "missed: the device was off during the whole slot"
+    ) -> dict[str, Any]:
+        """The confirmation of an item not played: its whole slot passed while the device was off."""
+        self.handled.add(item["item_id"])
+        self.report.items_missed += 1
+        return {
+            "event_id": str(event_id(self.device_id, item["item_id"], "skipped")),
+            "item_id": item["item_id"],
+            "status": "skipped",
+            "occurred_at": self.server_now().isoformat(),
+            "duration_s": 0.0,
+            "sha256": item.get("sha256") if item["kind"] == "audio" else None,
+            "slot_starts_at": item["starts_at"],
+            "slot_ends_at": item["ends_at"],
+            "outcome": outcome,
+        }
+
+    def forward(self) -> int:
+        """Send the on-disk queue, oldest first; an event leaves the queue only once the gateway answered
+        for it (accepted, duplicate, conflict or rejected). Returns how many are still queued."""
+        assert self.state is not None
+        queued = self.state.queued()
+        for start in range(0, len(queued), self.batch_size):
+            batch = {"events": queued[start : start + self.batch_size]}
+            result = self.post_batch(batch)
+            if result is None:
+                break  # offline or refused: the rest waits for the next wake-up
+            self.state.dequeue([e["event_id"] for e in batch["events"]])
+            if self.rng.random() < self.faults.duplicate_batch_rate:
+                self.report.duplicate_posts += 1
+                self.post_batch(batch, expect_duplicates=True)
+        return len(self.state.queued())
 
     def confirm(self, events: list[dict[str, Any]]) -> None:
         """Post confirmations in batches; sometimes post a batch twice (it must come back as duplicates)."""
@@ -345,22 +609,64 @@ class SimulatedDevice:
                 self.report.duplicate_posts += 1
                 self.post_batch(batch, expect_duplicates=True)
 
-    def post_batch(self, batch: dict[str, Any], *, expect_duplicates: bool = False) -> bool:
+    def post_batch(self, batch: dict[str, Any], *, expect_duplicates: bool = False) -> dict[str, Any] | None:
+        """The gateway's answer to one batch, or None when it gave none (offline) or refused the whole batch."""
         response = self.request("POST", f"/v1/devices/{self.device_id}/confirmations", json=batch)
         if response is None:
-            return False
+            return None
         if response.status_code != 200:
             self.error(f"confirmations refused: HTTP {response.status_code} {response.text[:200]}")
-            return False
+            return None
         result = response.json()
         self.report.confirmations_accepted += len(result["accepted"])
         self.report.confirmations_duplicates += len(result["duplicates"])
+        self.report.confirmations_conflicts += len(result.get("conflicts", []))
         self.report.confirmations_rejected += len(result["rejected"])
         for event, reason in list(result["rejected"].items())[:3]:
             self.error(f"confirmation {event} rejected: {reason}")
         if expect_duplicates and result["accepted"]:
             self.error(f"a re-sent batch was accepted again ({len(result['accepted'])} events counted twice)")
-        return True
+        return result
+
+
+class PollNowListener:
+    """A device's MQTT subscription to its unit's "poll now" topic (``storage.notify``); ``wait`` returns on a notice."""
+
+    def __init__(self, mqtt_url: str, unit_code: str) -> None:
+        import paho.mqtt.client as mqtt
+
+        from storage.notify import parse_mqtt_url
+
+        broker = parse_mqtt_url(mqtt_url)
+        self.topic = broker.unit_topic(unit_code)
+        self.notices: list[dict[str, Any]] = []
+        self._event = threading.Event()
+        self._subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        if broker.username:
+            self.client.username_pw_set(broker.username, broker.password)
+        self.client.on_connect = lambda c, *_: c.subscribe(self.topic, qos=1)
+        self.client.on_subscribe = lambda *_: self._subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port, keepalive=30)
+        self.client.loop_start()
+        if not self._subscribed.wait(10):
+            self.close()
+            raise ConnectionError(f"no subscription to {self.topic} on {broker.host}:{broker.port}")
+
+    def _on_message(self, _client: Any, _userdata: Any, message: Any) -> None:
+        self.notices.append(json.loads(message.payload))
+        self._event.set()
+
+    def wait(self, timeout_s: float) -> bool:
+        """True when a notice came (since the last wait) within ``timeout_s``."""
+        got = self._event.wait(timeout_s)
+        self._event.clear()
+        return got
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
 
 
 def run_fleet(

@@ -25,7 +25,12 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     engine = storage.make_engine(url)
     build_reach_world(engine)
     with storage.session_scope(engine) as session:
-        storage.record_heartbeat(session=session, device=storage.get_device(session, "D1"), fm_fallback=True)
+        storage.record_heartbeat(
+            session=session,
+            device=storage.get_device(session, "D1"),
+            fm_fallback=True,
+            free_storage_bytes=2_500_000_000,
+        )
     engine.dispose()
     return tmp_path
 
@@ -63,6 +68,8 @@ def test_status_shows_devices_and_ratings_of_the_subtree(data_dir: Path) -> None
     assert result.exit_code == 0, result.output
     assert "Thiết bị / Devices: 1/3 trực tuyến / online" in result.output  # D1, D2, E1; DM moved away
     assert "FM dự phòng" in result.output and "D3" not in result.output
+    d1 = next(line for line in result.output.splitlines() if line.strip().startswith("D1 "))
+    assert "còn trống / free storage 2,5 GB" in d1
     assert "thien_tai: 4.0/5" in result.output
 
 

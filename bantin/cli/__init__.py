@@ -24,6 +24,10 @@ _COMMAND_MODULES = (
     "bantin.cli.people",
     "bantin.cli.translation",
     "bantin.cli.reporting",
+    "bantin.cli.keys",
+    "bantin.cli.broadcast",
+    "bantin.cli.cap",
+    "bantin.cli.emergency",
 )
 
 for _name in _COMMAND_MODULES:
@@ -31,4 +35,6 @@ for _name in _COMMAND_MODULES:
 
 
 def main() -> None:
-    app()
+    from bantin.cli.common import run_guarded
+
+    run_guarded(app)

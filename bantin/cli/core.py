@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 import bantin
-from bantin.cli.common import fail, ready_settings, session_for
+from bantin.cli.common import CommandFailed, fail, failed_everywhere, ready_settings, session_for
 from bantin.prefect_env import configure_prefect
 from bantin.settings import load_settings
 
@@ -32,7 +32,7 @@ def db_upgrade() -> None:
     import storage
 
     settings = load_settings()
-    storage.upgrade_database(settings.resolved_database_url)
+    storage.upgrade_database(settings.resolved_database_url, secret_key=settings.secret_key_bytes())
     typer.echo(f"database at revision {storage.current_revision(settings.resolved_database_url)}")
 
 
@@ -109,7 +109,7 @@ def devices_import(
         fail(ValueError(f"{path}: {exc}"))
     settings = ready_settings()
     with session_for(settings) as session:
-        result = storage.import_records(session=session, rows=rows)
+        result = storage.import_records(session=session, rows=rows, secret_key=settings.secret_key_bytes())
         boards = {
             device_id
             for device_id in result.tokens
@@ -132,7 +132,9 @@ def devices_token(device_id: str, board_url: BoardUrlOption = "") -> None:
 
     settings = ready_settings()
     with session_for(settings) as session:
-        token = storage.issue_token(session=session, device_id=device_id)
+        token = storage.issue_token(
+            session=session, device_id=device_id, secret_key=settings.secret_key_bytes()
+        )
     typer.echo(token)
     if board_url:
         typer.echo(f"board-link {device_id} {_board_link(board_url, device_id, token)}")
@@ -198,6 +200,14 @@ def produce(
         settings, bulletins=refs, voice=voice, review_timeout_minutes=review_timeout_minutes
     )
     typer.echo(json.dumps(outcome, ensure_ascii=False, indent=2, default=str))
+    if failed_everywhere(outcome):
+        fail(
+            CommandFailed(
+                "every bulletin failed (see 'error' above); nothing was produced",
+                "mọi bản tin đều lỗi (xem 'error' ở trên); không sản xuất được bản tin nào",
+            ),
+            code=1,
+        )
 
 
 def _known_bulletins(session, refs: list[str]) -> list[str]:  # type: ignore[no-untyped-def]

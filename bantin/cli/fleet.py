@@ -124,13 +124,20 @@ def serve(
     port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
 ) -> None:
-    """Serve gateway.app:app with uvicorn (settings from BANTIN_* variables)."""
+    """Serve gateway.app:app with uvicorn (settings from BANTIN_* variables).
+
+    Every connection has Nagle's algorithm off, with one worker or several; each worker admits at
+    most BANTIN_GATEWAY_MAX_REQUESTS database requests at once and answers more with 503 + Retry-After.
+    """
     import uvicorn
 
     from bantin.settings import load_settings
+    from gateway.server import NoDelayHTTPProtocol
 
     check_database(load_settings().resolved_database_url)
-    uvicorn.run("gateway.app:app", host=host, port=port, workers=workers, proxy_headers=True)
+    uvicorn.run(
+        "gateway.app:app", host=host, port=port, workers=workers, proxy_headers=True, http=NoDelayHTTPProtocol
+    )
 
 
 def register(app: typer.Typer) -> None:

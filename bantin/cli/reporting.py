@@ -58,7 +58,8 @@ def render_status(found, timezone: str) -> str:  # type: ignore[no-untyped-def]
         state = "trực tuyến / online" if d.online else "mất kết nối / offline"
         fm = " · FM dự phòng / FM fallback" if d.fm_fallback else ""
         lines.append(
-            f"  {d.device_id:<14} {d.unit_name:<24} {state}; lần cuối / last seen {_local(d.last_seen_at, timezone)}{fm}"
+            f"  {d.device_id:<14} {d.unit_name:<24} {state}; lần cuối / last seen {_local(d.last_seen_at, timezone)}"
+            f"; còn trống / free storage {d.free_storage}{fm}"
         )
     lines += ["", "Lịch phát hôm nay và ngày mai / Today's and tomorrow's schedule:"]
     lines += [

@@ -37,11 +37,13 @@ def load_demo_data(settings: Settings) -> list[str]:
     """Import the demo province, villages, devices and drafts; returns the drafts' external ids."""
     import storage
     from storage import BulletinDraft
+    from storage.db import migration_lock
 
     storage.upgrade_database(settings.resolved_database_url)
     engine = storage.make_engine(settings.resolved_database_url)
     demo = files("bantin.demo")
-    with storage.session_scope(engine) as session:
+    # a second demo started at once waits here, then finds the province and drafts already there
+    with migration_lock(settings.resolved_database_url), storage.session_scope(engine) as session:
         units = storage.import_province(session=session, province=DEMO_PROVINCE)
         _say(f"Tỉnh / Province {units.province_name}: {units.communes} xã/phường, {units.added} mới / new")
         rows = storage.parse_records(demo.joinpath("devices.json").read_text(encoding="utf-8"), "json")
@@ -71,10 +73,11 @@ def demo_reviewer(settings: Settings) -> tuple[int, str]:
     as an officer who lost their authenticator would.
     """
     import storage
+    from storage.db import migration_lock
 
     engine = storage.make_engine(settings.resolved_database_url)
     key = settings.secret_key_bytes()
-    with storage.session_scope(engine) as session:
+    with migration_lock(settings.resolved_database_url), storage.session_scope(engine) as session:
         try:
             person, secret = storage.reissue_secret(session, DEMO_REVIEWER, secret_key=key, actor="demo")
         except storage.UnknownPerson:
