@@ -5,8 +5,13 @@ bulletin per window for the statistical year 2026 (15/12/2025-14/12/2026): about
 playlist items and 5 million confirmations (loudspeakers repeat a bulletin three times a window;
 some duplicates, failures and late uploads), one heartbeat per device and window. Everything is
 loaded with COPY into a fresh schema of the ``test`` database (dropped afterwards unless --keep).
-Then times the evaluation of the year and of one day, and the Python heap's peak during each
-(tracemalloc): the figure stays flat however many confirmations the database holds.
+The confirmations' COPY is one statement: the trigger of migration 0007 folds all of them into
+``playlist_item_outcome`` at its end (``confirmations_copy_seconds`` includes that). Then times the
+evaluation of the year and of one day, which read those outcomes instead of the confirmations, and
+the Python heap's peak during each (tracemalloc): the figure stays flat however many confirmations
+the database holds. ``ingest`` times one device's batch of 500 confirmations through
+``storage.record_confirmations`` on the full database (rolled back): the cost the outcome adds to
+every batch as it arrives.
 
 Usage: python bench/evaluate.py [--devices 2000] [--days 365] [--url postgresql+psycopg://...] [--keep]
 """
@@ -228,6 +233,7 @@ def generate(cursor, devices: int, days: int, seed: int) -> dict:  # type: ignor
                     conf_id += 1
                     yield (str(conf_id), f"{conf_id:032x}", d, item, status, occurred, received, duration)
 
+    started = time.perf_counter()
     stats["confirmations"] = copy_rows(
         cursor,
         "playback_confirmation",
@@ -243,6 +249,7 @@ def generate(cursor, devices: int, days: int, seed: int) -> dict:  # type: ignor
         ),
         confirmations(),
     )
+    stats["confirmations_copy_seconds"] = round(time.perf_counter() - started, 1)
 
     def heartbeats():  # type: ignore[no-untyped-def]
         beat = 0
@@ -321,6 +328,34 @@ def timed(engine, period) -> dict:  # type: ignore[no-untyped-def]
     }
 
 
+def ingest(engine, batch: int = 500) -> dict:  # type: ignore[no-untyped-def]
+    """One device's batch of confirmations through the gateway's storage function, rolled back."""
+    from sqlmodel import Session, select
+
+    import storage
+    from storage.playback import ConfirmationEvent, record_confirmations
+
+    with Session(engine) as session:
+        device = session.exec(select(storage.Device).order_by(storage.Device.id)).first()
+        items = session.exec(
+            select(storage.PlaylistItem)
+            .where(storage.PlaylistItem.device_id == device.id)
+            .order_by(storage.PlaylistItem.id.desc())
+            .limit(batch)
+        ).all()
+        events = [
+            ConfirmationEvent(uuid.uuid4(), item.id, storage.PlaybackStatus.played, item.starts_at, 88.0)
+            for item in items
+        ]
+        started = time.perf_counter()
+        result = record_confirmations(
+            session=session, device=device, events=events, now=datetime(2027, 1, 1, tzinfo=UTC)
+        )
+        seconds = time.perf_counter() - started
+        session.rollback()
+    return {"events": len(events), "accepted": len(result.accepted), "seconds": round(seconds, 3)}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--devices", type=int, default=2000)
@@ -358,6 +393,7 @@ def main() -> None:
         engine = storage.make_engine(url)
         year = timed(engine, storage.annual_period(YEAR))
         day = timed(engine, storage.day_period(FIRST_DAY + timedelta(days=180)))
+        batch = ingest(engine)
         engine.dispose()
         print(
             json.dumps(
@@ -368,6 +404,7 @@ def main() -> None:
                     "load_seconds": load_s,
                     "year": year,
                     "day": day,
+                    "ingest": batch,
                     "schema": schema if keep else None,
                 },
                 indent=2,
