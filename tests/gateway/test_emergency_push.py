@@ -216,7 +216,9 @@ def test_an_invalid_broker_url_is_a_warning_not_a_crash(world) -> None:
 
 def test_the_simulator_fetches_its_manifest_on_the_mqtt_notice(world, gateway_url) -> None:
     url = f"{BROKER}/{unique_prefix()}"
-    world.publish("Lịch tiêm chủng", targets=["V-A"])
+    # Tomorrow's program: distributed "now" inside a window, the item would play (and leave the
+    # manifest) within seconds, before the emergency ends.
+    world.publish("Lịch tiêm chủng", targets=["V-A"], distribute_at=storage.utcnow() + timedelta(days=1))
     device = SimulatedDevice(
         gateway_url,
         "loa-a2",

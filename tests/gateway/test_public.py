@@ -73,7 +73,10 @@ def test_feedback_is_rate_limited_per_client(world: World, client: TestClient) -
 def test_listen_again_lists_approved_programs_playable(world: World, client: TestClient) -> None:
     _, audio = _published(world)
     world.publish("Tiêm chủng mở rộng", targets=[world.communes[0]], distribute_at=AIRED + timedelta(days=1))
-    world.publish("Chưa lên sóng", targets=[world.communes[0]])  # scheduled for the next window: not yet
+    # Distributed for tomorrow (not at "now", which may fall inside a window and air it at once): not yet aired.
+    world.publish(
+        "Chưa lên sóng", targets=[world.communes[0]], distribute_at=storage.utcnow() + timedelta(days=1)
+    )
     page = client.get("/public/units/V-A/listen")
     assert page.status_code == 200 and page.text.index("Tiêm chủng mở rộng") < page.text.index("Thu gom rác")
     sha = hashlib.sha256(audio).hexdigest()
