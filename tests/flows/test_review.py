@@ -56,6 +56,11 @@ def status_of(world: World, bulletin: int) -> storage.BulletinStatus:
         return storage.get_bulletin(session, bulletin).status
 
 
+def recorded(world: World, version_id: int) -> bool:
+    with world.session() as session:
+        return storage.latest_review(session, version_id) is not None
+
+
 def refused(world: World, paused, *, reviewer, code: str, decision=ReviewDecision.approve, **extra):  # type: ignore[no-untyped-def]
     """Submit an answer that must be refused: the run waits again, its next form starts with the reason."""
     submit_review(paused.flow_run_id, reviewer=reviewer, code=code, decision=decision, **extra)
@@ -168,7 +173,9 @@ def test_a_replayed_code_is_refused_on_another_version(world: World) -> None:
     e, n = paused_for(bulletin=urgent, world=world), paused_for(bulletin=normal, world=world)
     code = emergency.code()
     submit_review(e.flow_run_id, reviewer=emergency.id, code=code, decision=ReviewDecision.approve)
-    wait_for(lambda: paused_review(e.flow_run_id) is None, what="the emergency review to finish")
+    # The run leaves its pause before it records the review: wait for the record itself, or the
+    # replay below can reach the other run first and take the code.
+    wait_for(lambda: recorded(world, e.version_id), what="the emergency review to be recorded")
     n, notice = refused(world, n, reviewer=emergency.id, code=code)
     assert "đã được dùng" in notice and "already used" in notice
     submit_review(n.flow_run_id, reviewer=commune.id, code=commune.code(), decision=ReviewDecision.approve)
