@@ -46,6 +46,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from httpload import Connection, Pool, Server  # noqa: E402 (bench/ is on the path when run as a script)
+from stored import save_rendered_version  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PROVINCE = "Quảng Trị"
@@ -108,30 +109,15 @@ def produce_emergency(url: str, data_dir: Path, communes: list[str], title: str)
     engine = storage.make_engine(url)
     try:
         with storage.session_scope(engine) as session:
-            draft = storage.BulletinDraft(
+            version = save_rendered_version(
+                session,
+                storage.open_object_store(settings),
                 title=title,
                 body=f"{title}. Sơ tán ngay đến trường tiểu học.",
+                eboard_text=title,
                 priority=storage.Priority.emergency,
-                source_unit=communes[0],
-                target_units=communes,
-            )
-            _, version, _ = storage.save_draft(session=session, draft=draft)
-            audio = bytes([0xFF, 0xFB, 0x90, 0x64]) + os.urandom(4000)
-            store = storage.open_object_store(settings)
-            storage.save_rendition(
-                session=session,
-                version_id=version.id,
-                language="vie",
-                kind=storage.RenditionKind.audio,
-                audio_key=storage.put_content(store, audio),
+                communes=communes,
                 duration_s=30.0,
-            )
-            storage.save_rendition(
-                session=session,
-                version_id=version.id,
-                language="vie",
-                kind=storage.RenditionKind.eboard,
-                text=title,
             )
             return version.id
     finally:

@@ -36,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from httpload import Pool, Server  # noqa: E402 (bench/ is on the path when run as a script)
+from stored import save_rendered_version  # noqa: E402
 
 PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 PROVINCE = "Quảng Trị"
@@ -95,31 +96,15 @@ def seed(url: str, data_dir: Path, devices: int, per_village: int) -> tuple[dict
     started = time.perf_counter()
     store = storage.open_object_store(settings)
     with storage.session_scope(engine) as session:
-        draft = storage.BulletinDraft(
+        version = save_rendered_version(
+            session,
+            store,
             title="Lịch tiêm chủng tháng 12",
             body="Trạm y tế xã tổ chức tiêm chủng mở rộng vào sáng thứ Bảy.",
+            eboard_text="Tiêm chủng",
             priority=storage.Priority.normal,
-            source_unit=communes[0],
-            target_units=communes,
-        )
-        _, version, _ = storage.save_draft(session=session, draft=draft)
-        audio = bytes([0xFF, 0xFB, 0x90, 0x64]) + os.urandom(
-            4000
-        )  # stored bytes; devices only see the sha256
-        storage.save_rendition(
-            session=session,
-            version_id=version.id,
-            language="vie",
-            kind=storage.RenditionKind.audio,
-            audio_key=storage.put_content(store, audio),
+            communes=communes,
             duration_s=60.0,
-        )
-        storage.save_rendition(
-            session=session,
-            version_id=version.id,
-            language="vie",
-            kind=storage.RenditionKind.eboard,
-            text="Tiêm chủng",
         )
         storage.record_review(
             session=session, version_id=version.id, reviewer="bench", decision=storage.ReviewDecision.approve
