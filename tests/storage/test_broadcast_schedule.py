@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
 from datetime import UTC, datetime, time, timedelta
 from itertools import pairwise
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,31 +41,7 @@ def seed(engine):  # type: ignore[no-untyped-def]
     return engine
 
 
-@pytest.fixture
-def world(engine):  # type: ignore[no-untyped-def]
-    """The seeded world on SQLite and on PostgreSQL: for what the database's SQL and JSON decide."""
-    return seed(engine)
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated, seeded SQLite file made once; each test gets its own copy."""
-    path = tmp_path_factory.mktemp("schedule") / "seeded.db"
-    storage.upgrade_database(f"sqlite:///{path}")
-    engine = storage.make_engine(f"sqlite:///{path}")
-    seed(engine)
-    engine.dispose()  # the last connection checkpoints the WAL into the file
-    return path
-
-
-@pytest.fixture
-def sqlite_world(seeded_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """The seeded world on SQLite only: for rules decided in Python, the same on either database."""
-    copy = tmp_path / "bantin.db"
-    shutil.copyfile(seeded_file, copy)
-    engine = storage.make_engine(f"sqlite:///{copy}")
-    yield engine
-    engine.dispose()
+# The world, seeded_file and sqlite_world fixtures (tests/storage/conftest.py) use seed() above.
 
 
 def publish(

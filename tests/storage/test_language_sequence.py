@@ -4,11 +4,9 @@ language order (Decree 49/2024), on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import hashlib
-import shutil
 import uuid
 from datetime import datetime, timedelta
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -43,30 +41,7 @@ def seed(engine):  # type: ignore[no-untyped-def]
     return engine
 
 
-@pytest.fixture
-def world(engine):  # type: ignore[no-untyped-def]
-    """On SQLite and on PostgreSQL."""
-    return seed(engine)
-
-
-@pytest.fixture(scope="module")
-def seeded_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("languages") / "seeded.db"
-    storage.upgrade_database(f"sqlite:///{path}")
-    engine = storage.make_engine(f"sqlite:///{path}")
-    seed(engine)
-    engine.dispose()
-    return path
-
-
-@pytest.fixture
-def sqlite_world(seeded_file: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
-    """On a SQLite file only: for rules decided in Python."""
-    copy = tmp_path / "bantin.db"
-    shutil.copyfile(seeded_file, copy)
-    engine = storage.make_engine(f"sqlite:///{copy}")
-    yield engine
-    engine.dispose()
+# The world, seeded_file and sqlite_world fixtures (tests/storage/conftest.py) use seed() above.
 
 
 def digest(title: str, language: str) -> str:
