@@ -49,20 +49,29 @@ class Context:
 
 
 def sub_where(
-    hint: re.Pattern[str], pattern: re.Pattern[str], read: Callable[[re.Match[str]], str], line: str
+    hint: re.Pattern[str],
+    pattern: re.Pattern[str],
+    read: Callable[[re.Match[str]], str],
+    line: str,
+    *,
+    from_token_start: bool = False,
 ) -> str:
     """``pattern.sub(read, line)`` for a ``pattern`` that can only match where ``hint`` matches, never empty.
 
     The hint opens with a character class, so the engine skips to its candidates quickly; the pattern is
-    tried only there (its lookbehinds still see the whole line).
+    tried only there (its lookbehinds still see the whole line). With ``from_token_start`` the pattern is
+    tried where the token holding the hint starts instead (after a space or a slash).
     """
     search, match = hint.search, pattern.match
     pieces: list[str] = []
     pos = last = 0
     while (found := search(line, pos)) is not None:
-        start = found.start()
-        if (m := match(line, start)) is None:
-            pos = start + 1
+        hit = start = found.start()
+        if from_token_start:
+            while start and not (line[start - 1].isspace() or line[start - 1] == "/"):
+                start -= 1
+        if start < pos or (m := match(line, start)) is None:
+            pos = hit + 1
             continue
         pieces += (line[last:start], read(m))
         pos = last = m.end()

@@ -14,6 +14,7 @@ from nlp.normalize_common import (
     Context,
     read_written_number,
     spaced,
+    sub_where,
 )
 from nlp.normalize_context import counts_items, is_share
 from nlp.normalize_data import unit_table
@@ -161,22 +162,7 @@ def _sub_per(line: str, context: Context, read: Callable[[re.Match[str]], str]) 
     is one per_hint finds; its left side is the whole token before that slash (no space, no slash), so a
     match can only start where that token starts.
     """
-    search, match = context.per_hint.search, context.per_pattern.match
-    pieces: list[str] = []
-    pos = last = 0
-    while (found := search(line, pos)) is not None:
-        slash = start = found.start()
-        while start and not (line[start - 1].isspace() or line[start - 1] == "/"):
-            start -= 1
-        if start < pos or (m := match(line, start)) is None:
-            pos = slash + 1
-            continue
-        pieces += (line[last:start], read(m))
-        pos = last = m.end()
-    if not pieces:
-        return line
-    pieces.append(line[last:])
-    return "".join(pieces)
+    return sub_where(context.per_hint, context.per_pattern, read, line, from_token_start=True)
 
 
 def _read_per(match: re.Match[str], context: Context) -> str:
