@@ -1,6 +1,6 @@
 """Run every benchmark and write one JSON file under bench/results/ with the machine's facts.
 
-    python bench/run.py                      # every benchmark (about half an hour on 2 cores)
+    python bench/run.py                      # every benchmark (about 80 minutes on 2 cores, most in gateway)
     python bench/run.py --only normalize,translate
     python bench/run.py --skip evaluate,gateway --out bench/results/mine.json
 
