@@ -8,6 +8,13 @@ e-board lines that show a date without the event it dates. Prints JSON.
 
     python bench/summarize_eval.py [--voice espeak-vi-north] [--no-audio]
     python bench/summarize_eval.py --table   # key-fact recall per voice and set, e-board shares per set
+    python bench/summarize_eval.py --ceiling # per set: recall kept beside the best any choice could reach
+
+The ceiling separates the two limits of an extractive script: the best choice among the summarizer's
+own readings of the sentences (sentence_options, the same duration estimate and fill ceiling) keeps
+the "ceiling" share of key facts; the summarizer keeps "kept". A wide gap means the value of sentences
+is what loses facts, not the length. Found by beam search over the sentences in order, ranked by the
+key facts the partial script keeps (bench/keyfacts.py), so it is a lower bound of the true best.
 """
 
 from __future__ import annotations
@@ -87,6 +94,79 @@ def recall_table() -> dict:
     return {"key_fact_recall": recall, "max_abs_estimated_error_pct": worst, "eboard_kept": boards}
 
 
+def ceiling_facts(bulletin: dict, voice: str, beam: int = 60) -> tuple[int, tuple[str, ...]]:
+    """The most key facts a script made of the summarizer's readings keeps within the target's fill ceiling.
+
+    Returns the count and the readings of that script, in order.
+    """
+    from functools import cache
+
+    from bench.keyfacts import fact_overlap, key_fact_kept
+    from nlp.clean import clean_text
+    from nlp.duration import DURATION_TOLERANCE, sentence_seconds, speaking_rate
+    from nlp.fit import FILL_CEILING
+    from nlp.sentences import split_sentences
+    from nlp.shorten import sentence_options
+
+    rate = speaking_rate(voice)
+    facts = bulletin["key_facts"]
+    options = sentence_options(split_sentences(clean_text(bulletin["body"])))
+    target = float(bulletin["target_seconds"])
+    whole = sum(sentence_seconds(group[0], rate) for group in options) + rate.seconds_fixed
+    if whole <= target * (1 + DURATION_TOLERANCE):  # read whole, as the summarizer does
+        texts = tuple(group[0] for group in options)
+        return sum(key_fact_kept(fact, " ".join(texts)) for fact in facts), texts
+    budget = target * FILL_CEILING - rate.seconds_fixed
+
+    @cache
+    def kept(texts: tuple[str, ...]) -> tuple[int, float]:
+        """Facts kept, then how much of the others is said already (a fact may need two sentences)."""
+        script = " ".join(texts)
+        whole = sum(key_fact_kept(fact, script) for fact in facts)
+        return whole, sum(sum(fact_overlap(fact, script)[:2]) for fact in facts)
+
+    states: list[tuple[tuple[str, ...], float]] = [((), 0.0)]
+    for group in options:
+        grown = list(states)
+        for texts, seconds in states:
+            for text in group:
+                cost = seconds + sentence_seconds(text, rate)
+                if cost <= budget:
+                    grown.append(((*texts, text), cost))
+        grown.sort(key=lambda state: (-kept(state[0])[0], -kept(state[0])[1], state[1]))
+        states = grown[:beam]
+    best = max(states, key=lambda state: kept(state[0]))[0]
+    return kept(best)[0], best
+
+
+def ceiling_table(voice: str) -> dict:
+    """Per set: key facts the summarizer keeps beside the most any choice of its readings could keep."""
+    from bench.keyfacts import key_fact_kept
+    from nlp.summary import summarize
+
+    table = {}
+    for name, folder in {**SETS, "training": REPO / "bench" / "data" / "bulletins_train"}.items():
+        kept = best = total = 0
+        for path in sorted(folder.glob("*.json")):
+            bulletin = json.loads(path.read_text(encoding="utf-8"))
+            script = summarize(
+                bulletin["body"],
+                target_seconds=float(bulletin["target_seconds"]),
+                title=bulletin["title"],
+                voice=voice,
+            ).script
+            kept_here = sum(key_fact_kept(fact, script) for fact in bulletin["key_facts"])
+            kept += kept_here
+            # the summarizer's own choice is one of the choices: the beam is a lower bound of the best
+            best += max(ceiling_facts(bulletin, voice)[0], kept_here)
+            total += len(bulletin["key_facts"])
+        table[name] = {
+            "kept": f"{kept}/{total} = {kept / total:.3f}",
+            "ceiling": f"{best}/{total} = {best / total:.3f}",
+        }
+    return {"voice": voice, "recall_and_ceiling": table}
+
+
 def main() -> int:
     from bench.keyfacts import dates_without_event, eboard_keeps, key_fact_kept
     from nlp.clean import clean_text
@@ -108,7 +188,15 @@ def main() -> int:
         action="store_true",
         help="key-fact recall per voice and set (development, held-out, test) and e-board shares per set",
     )
+    parser.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="per set: key facts kept beside the most any choice of the summarizer's readings keeps in the budget",
+    )
     args = parser.parse_args()
+    if args.ceiling:
+        print(json.dumps(ceiling_table(args.voice), ensure_ascii=False, indent=2))
+        return 0
     if args.table:
         print(json.dumps(recall_table(), ensure_ascii=False, indent=2))
         return 0
