@@ -10,10 +10,12 @@ import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Literal
 
 from nlp.duration import DEFAULT_VOICE, DURATION_TOLERANCE, SpeakingRate, sentence_seconds, speaking_rate
 from nlp.eboard import eboard_text
 from nlp.fit import fit_blocks, list_blocks
+from nlp.sentence_model import chances, load_model, sentence_features
 from nlp.sentence_value import option_value, redundancy_factor, score_sentences
 from nlp.shorten import sentence_options
 
@@ -114,13 +116,30 @@ def summarize_extractive(
     eboard_chars: int = 180,
     places: Iterable[str] = (),
     fallback_reason: str | None = None,
+    model: dict | Literal["default"] | None = "default",
 ) -> Summary:
-    """Pick sentences (or shorter readings of them) to fill the target, in original order."""
+    """Pick sentences (or shorter readings of them) to fill the target, in original order.
+
+    ``model`` is the learned chance that a sentence carries a key fact (nlp/sentence_model.py): the
+    trained one by default, None for the rule-based value alone.
+    """
     places = tuple(places)
     options = sentence_options(sentences)
     costs = [[sentence_seconds(text, rate) for text in group] for group in options]
     whole = sum(group[0] for group in costs) + rate.seconds_fixed
     scores = score_sentences(sentences, title=title, places=places)
+    if model == "default":
+        model = load_model()
+    if model is not None and model["exponent"] > 0 and whole > target_seconds * (1 + DURATION_TOLERANCE):
+        rows = sentence_features(sentences, scores, rate, title=title, places=places)
+        learned = [chance ** model["exponent"] for chance in chances(rows, model)]
+        if model.get("combine") == "replace":  # the chance alone, spread over the sentence's readings
+            scores = [
+                value / max(option_value(group[0], places), 1e-6)
+                for value, group in zip(learned, options, strict=True)
+            ]
+        else:
+            scores = [score * value for score, value in zip(scores, learned, strict=True)]
     if whole <= target_seconds * (1 + DURATION_TOLERANCE):
         picked_options = [(i, 0) for i in range(len(sentences))]
     else:
