@@ -13,14 +13,16 @@ gateway answers 304. The floor is the constant ``/v1/keys/manifest`` route on th
 at the same rate. After the steps, ``/healthz`` is timed to show whether the server recovered.
 
 Prints JSON: per database and worker count, per fleet size: rate, status counts (incl. timeouts
-and connection errors), p50/p99/max in ms for the manifest and the floor, and the largest fleet
-whose manifest p99 stayed under 50 ms.
+and connection errors), p50/p99/max in ms for the manifest and the floor, the cores the load
+generator and the gateway each used meanwhile (PostgreSQL's backends are the rest of the machine),
+and the largest fleet whose manifest p99 stayed under 50 ms.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
@@ -179,7 +181,36 @@ async def warm_up(pool: Pool, devices: list[str], tokens: dict[str, str]) -> dic
     return etags
 
 
-async def step(port: int, fleet: int, tokens: dict[str, str], args: argparse.Namespace) -> dict:
+def cpu_seconds(pid: int) -> tuple[float, float]:
+    """CPU seconds used so far by this process (the load generator) and by the process tree of ``pid``."""
+    import psutil
+
+    server = 0.0
+    try:
+        root = psutil.Process(pid)
+        for process in [root, *root.children(recursive=True)]:
+            with contextlib.suppress(psutil.Error):
+                times = process.cpu_times()
+                server += times.user + times.system
+    except psutil.Error:
+        pass
+    return time.process_time(), server
+
+
+async def measured(pool: Pool, requests: list[tuple[str, dict[str, str]]], rate: float, pid: int) -> dict:
+    """open_loop, with the share of a core the load generator and the gateway each used meanwhile."""
+    wall, (generator, server) = time.perf_counter(), cpu_seconds(pid)
+    result = await open_loop(pool, requests, rate)
+    seconds = time.perf_counter() - wall
+    generator_after, server_after = cpu_seconds(pid)
+    result["cores_used"] = {
+        "load_generator": round((generator_after - generator) / seconds, 2),
+        "gateway": round((server_after - server) / seconds, 2),
+    }
+    return result
+
+
+async def step(port: int, fleet: int, tokens: dict[str, str], args: argparse.Namespace, pid: int) -> dict:
     rate = fleet / args.interval
     count = max(1, int(rate * args.seconds))
     polled = [f"bd{k % fleet:06d}" for k in range(count)]
@@ -192,8 +223,8 @@ async def step(port: int, fleet: int, tokens: dict[str, str], args: argparse.Nam
             if device in etags:
                 headers["If-None-Match"] = etags[device]
             manifest_requests.append((f"/v1/devices/{device}/manifest", headers))
-        manifest = await open_loop(pool, manifest_requests, rate)
-        floor = await open_loop(pool, [("/v1/keys/manifest", {})] * count, rate)
+        manifest = await measured(pool, manifest_requests, rate, pid)
+        floor = await measured(pool, [("/v1/keys/manifest", {})] * count, rate, pid)
     finally:
         pool.close()
     return {
@@ -248,7 +279,7 @@ def run_config(db: str, workers: int, fleets: list[int], args: argparse.Namespac
             server.wait_ready()
             steps = []
             for fleet in fleets:
-                result = asyncio.run(step(server.port, fleet, tokens, args))
+                result = asyncio.run(step(server.port, fleet, tokens, args, server.process.pid))
                 steps.append(result)
                 print(
                     f"bench/gateway.py: {db} x{workers} {fleet} devices: {result['manifest']}",
