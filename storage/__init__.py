@@ -122,6 +122,8 @@ _API: dict[str, str] = {
     "ConfirmationEvent": "storage.playback",
     "ConfirmationResult": "storage.playback",
     "record_confirmations": "storage.playback",
+    "record_confirmations_direct": "storage.playback",
+    "ConfirmationRace": "storage.playback",
     "ensure_default_windows": "storage.playback",
     "ApprovalOutdated": "storage.playback",
     "device_audio_allowed": "storage.playback",

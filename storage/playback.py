@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, update
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from storage.audit import append_audit
@@ -753,6 +755,10 @@ class ConfirmationRace(StorageError):
     """An event id taken by a concurrent transaction that then rolled back: redo the batch."""
 
 
+# How often a batch is redone after an id it lost to a concurrent batch came free again.
+CONFIRMATION_RETRIES = 3
+
+
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 
@@ -796,8 +802,6 @@ def _insert_new_confirmations(session: Session, device_id: str, now: datetime, r
     """Insert ``rows`` (distinct event ids, as text) in one statement; the ids that were not stored before."""
     received = _utc(now)
     if session.get_bind().dialect.name == "postgresql":
-        import json
-
         # Straight to the driver, in the session's transaction: the statement is fixed, the batch is
         # one parameter.
         driver = session.connection().connection.driver_connection
@@ -834,3 +838,182 @@ def _stored_content(session: Session, keys: list[str]) -> dict[str, tuple]:
             )
         ).all()
     }
+
+
+# --- PostgreSQL's direct path: a batch in two statements, no ORM, no transaction of its own --------
+
+# The device's token hash and the batch's items with what their proof of play is checked against.
+_PG_DEVICE_AND_ITEMS = """
+SELECT d.token_hash, i.id, i.device_id, i.delivered_at IS NOT NULL, i.audio_sha256, CAST(r.kind AS text),
+    r.details, r.audio_key
+FROM device AS d
+LEFT JOIN playlist_item AS i ON i.id = ANY(%(items)s)
+LEFT JOIN rendition AS r ON r.id = i.rendition_id
+WHERE d.id = %(device_id)s"""
+
+# The batch's events as the gateway validated them (times with their offsets, PostgreSQL parses them
+# exactly), one INSERT that also forgets the device's kept manifest when a played event was stored
+# (what ``forget_manifest`` does), atomically: one statement is one transaction.
+_PG_INGEST_CONFIRMATIONS = """
+WITH stored AS (
+    INSERT INTO playback_confirmation (event_id, device_id, playlist_item_id, status, occurred_at, received_at,
+        duration_s, content_sha256, slot_starts_at, slot_ends_at, started_at, ended_at, outcome)
+    SELECT e.event_id, %(device_id)s, e.item_id, CAST(e.status AS playbackstatus), e.occurred_at, %(received_at)s,
+        e.duration_s, COALESCE(e.sha256, CAST(%(shas)s AS json) ->> CAST(e.item_id AS text)),
+        COALESCE(e.slot_starts_at, i.starts_at), COALESCE(e.slot_ends_at, i.ends_at), e.started_at, e.ended_at,
+        e.outcome
+    FROM json_to_recordset(CAST(%(events)s AS json)) AS e(event_id uuid, item_id integer, status text,
+        occurred_at timestamptz, duration_s double precision, sha256 text, slot_starts_at timestamptz,
+        slot_ends_at timestamptz, started_at timestamptz, ended_at timestamptz, outcome text)
+    JOIN playlist_item AS i ON i.id = e.item_id
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING CAST(event_id AS text) AS event_id
+), forgotten AS (
+    DELETE FROM device_manifest
+    WHERE device_id = %(device_id)s AND %(played)s AND EXISTS (SELECT FROM stored)
+)
+SELECT event_id FROM stored"""
+
+_PG_STORED_CONTENT = """
+SELECT CAST(event_id AS text), device_id, playlist_item_id, CAST(status AS text), occurred_at, duration_s
+FROM playback_confirmation WHERE event_id = ANY(CAST(%(ids)s AS uuid[]))"""
+
+
+class _Rendition:
+    """What ``rendition_sha256`` reads of a rendition."""
+
+    __slots__ = ("audio_key", "details")
+
+    def __init__(self, details: dict | None, audio_key: str | None) -> None:
+        self.details, self.audio_key = details, audio_key
+
+
+def record_confirmations_direct(
+    engine: Engine,
+    *,
+    device_id: str,
+    token: str,
+    secret_key: bytes,
+    events: list,
+    events_json: str | bytes,
+    now: datetime | None = None,
+) -> ConfirmationResult | None:
+    """``record_confirmations`` for PostgreSQL on a pooled driver connection: what the gateway's
+    confirmation fast path calls with a batch it validated (gateway.ingest).
+
+    ``events`` have ``ConfirmationEvent``'s attributes, with aware times; ``events_json`` is the same
+    events as a JSON array (ids, times with offsets). Authenticates the device by its keyed token hash
+    (``token_matches``), reads the batch's items in the same statement, checks each event as
+    ``record_confirmations`` does, stores the events and forgets the device's kept manifest when a
+    played one was stored, in one statement (its own transaction), then, only when some were not
+    stored, reads what is stored under their ids (duplicates, conflicts).
+
+    None, before anything is written, when the batch needs ``record_confirmations`` (and the route's
+    answers): an unknown device or a token that does not match or is stored unkeyed, an event that
+    would be refused or whose id comes twice in the batch. An id neither stored now nor found (a
+    concurrent batch with it rolled back) makes the statement run again for the batch, as the route
+    redoes a batch; ``ConfirmationRace`` after as many tries.
+    """
+    from storage.devices import token_matches
+
+    now = now or utcnow()
+    keys = [str(e.event_id) for e in events]
+    if len(set(keys)) != len(keys):
+        return None
+    connection = engine.raw_connection()
+    try:
+        driver = connection.driver_connection
+        driver.autocommit = True  # each statement its own transaction: no BEGIN, no COMMIT round trip
+        try:
+            with driver.cursor() as cursor:
+                cursor.execute(
+                    _PG_DEVICE_AND_ITEMS, {"items": list({e.item_id for e in events}), "device_id": device_id}
+                )
+                found = cursor.fetchall()
+                if not found or not token_matches(found[0][0] or "", token, secret_key):
+                    return None
+                expected = _storable(device_id, found, events, now + MAX_CLOCK_SKEW)
+                if expected is None:
+                    return None
+                statement = {
+                    "events": events_json if isinstance(events_json, str) else events_json.decode(),
+                    "shas": json.dumps({str(item): sha for item, sha in expected.items() if sha is not None}),
+                    "device_id": device_id,
+                    "received_at": now,
+                    "played": any(_status(e) == PlaybackStatus.played.value for e in events),
+                }
+                accepted, known = _insert_direct(cursor, statement, keys)
+        finally:
+            if not driver.closed:
+                driver.autocommit = False
+    finally:
+        connection.close()  # back to the pool
+    result = ConfirmationResult()
+    for key, event in zip(keys, events, strict=True):
+        if key in accepted:
+            result.accepted.append(key)
+        else:
+            content = _event_content(
+                device_id, event.item_id, event.status, event.occurred_at, event.duration_s
+            )
+            (result.duplicates if known[key] == content else result.conflicts).append(key)
+    return result
+
+
+def _status(event: object) -> str:
+    status = event.status  # type: ignore[attr-defined]
+    return getattr(status, "value", status)
+
+
+def _storable(
+    device_id: str, found: list[tuple], events: list, latest: datetime
+) -> dict[int, str | None] | None:
+    """The approved sha256 of each of the device's items named in ``found``; None when an event would
+    be refused (``record_confirmations`` says why): not the device's item, in the future, a proof of
+    play that is not the item's."""
+    expected: dict[int, str | None] = {}
+    delivered: set[int] = set()
+    for _, item_id, owner, was_delivered, item_sha, kind, details, audio_key in found:
+        if item_id is None or owner != device_id:
+            continue
+        sha = None
+        if kind == RenditionKind.audio.value:
+            sha = item_sha or rendition_sha256(_Rendition(details, audio_key))  # type: ignore[arg-type]
+        expected[item_id] = sha
+        if was_delivered:
+            delivered.add(item_id)
+    for event in events:
+        item_id, sha, started, ended = event.item_id, event.sha256, event.started_at, event.ended_at
+        if item_id not in expected or event.occurred_at > latest:
+            return None
+        if sha is not None and (item_id not in delivered or sha != (expected[item_id] or "")):
+            return None
+        if started is not None and ended is not None and ended < started:
+            return None
+    return expected
+
+
+def _insert_direct(cursor, statement: dict, keys: list[str]) -> tuple[set[str], dict[str, tuple]]:  # type: ignore[no-untyped-def]
+    """Run the insert; the ids it stored, and what is stored under the others (all of them found)."""
+    accepted: set[str] = set()
+    known: dict[str, tuple] = {}
+    for attempt in range(CONFIRMATION_RETRIES + 1):
+        cursor.execute(_PG_INGEST_CONFIRMATIONS, statement)
+        accepted.update(row[0] for row in cursor.fetchall())
+        others = [key for key in keys if key not in accepted]
+        if not others:
+            return accepted, known
+        cursor.execute(_PG_STORED_CONTENT, {"ids": others})
+        known = {
+            key: _event_content(owner, item_id, status, occurred, duration)
+            for key, owner, item_id, status, occurred, duration in cursor.fetchall()
+        }
+        if all(key in known for key in others):
+            return accepted, known
+        if attempt == CONFIRMATION_RETRIES:
+            break
+    raise ConfirmationRace(
+        "some events were neither stored nor found: a concurrent batch with them rolled back; send the batch "
+        "again",
+        "một số sự kiện không được lưu cũng không tìm thấy: một lô đồng thời chứa chúng đã bị hủy; hãy gửi lại lô",
+    )
