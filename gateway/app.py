@@ -24,6 +24,7 @@ from gateway.deps import Resources
 from gateway.errors import error_response, install_error_handlers
 from gateway.export_api import export_router
 from gateway.health import health_router
+from gateway.ingest import ConfirmationFastPath
 from gateway.limits import GatewayLimits
 from gateway.officer import officer_router
 from gateway.public import public_router
@@ -124,6 +125,8 @@ def create_app(
     app.include_router(export_router)
     app.include_router(cap_router)
     app.state.admission = AdmissionGate(limits.admitted, limits.gateway_queue_seconds)
+    # Inside admission: a plain confirmation batch on PostgreSQL skips the route (gateway.ingest).
+    app.add_middleware(ConfirmationFastPath)
     app.add_middleware(Admission, gate=app.state.admission)  # inside BodySizeLimit: uploads wait unadmitted
     app.add_middleware(BodySizeLimit)
     # Outermost: a valid manifest poll skips the rest of the stack (routes.ManifestFastPath).

@@ -166,6 +166,19 @@ class ConfirmationBatch(BaseModel):
     )
 
 
+# The fast path's model (gateway.ingest): ConfirmationIn with the outcome's control characters refused
+# by a pattern, checked inside pydantic-core; any batch it refuses goes to the route, whose model says why.
+_NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+
+
+class FastConfirmationIn(ConfirmationIn):
+    outcome: Annotated[StrictStr, Field(max_length=200, pattern=_NO_CONTROL_CHARACTERS)] | None = None  # type: ignore[assignment]
+
+
+class FastConfirmationBatch(BaseModel):
+    events: list[FastConfirmationIn]
+
+
 class ConfirmationOut(BaseModel):
     """New events, events already known (a retry), conflicting reuses of an id, and refused events."""
 
