@@ -181,10 +181,11 @@ def test_database_connections_dropped_during_ingestion_lose_and_double_nothing(w
     stop = threading.Event()
 
     def drop_connections() -> None:
-        """The database server ends the gateway's backends, whatever they are doing, a few times a second."""
+        """The database server ends the gateway's backends, whatever they are doing, every 20 ms (a batch
+        takes a few ms: less often, none may be hit mid-request)."""
         engine = storage.make_engine(world.settings.database_url)
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
-            while not stop.wait(0.15):
+            while not stop.wait(0.02):
                 ended = connection.exec_driver_sql(
                     "select pid, state from (select pid, coalesce(state, '') as state, "
                     "pg_terminate_backend(pid) as ended from pg_stat_activity "
