@@ -747,7 +747,10 @@ def record_confirmations(
         elif position in refused:
             result.rejected[key] = refused[position]
         else:  # not stored, yet no stored event has its id: a concurrent batch with it was rolled back
-            raise ConfirmationRace(f"event {key} was neither stored nor found; the batch is redone")
+            raise ConfirmationRace(
+                f"event {key} was neither stored nor found; the batch is redone",
+                f"sự kiện {key} không được lưu cũng không tìm thấy; lô được xử lý lại",
+            )
     return result
 
 
