@@ -47,7 +47,10 @@ def uses_database(scope: Scope) -> bool:
         return False
     if scope.get("method") == "GET" and MANIFEST_POLL.match(scope["path"]):
         return False
-    wait = parse_qs(scope.get("query_string", b"").decode("latin-1")).get("wait", ["0"])[-1]
+    query = scope.get("query_string", b"")
+    if not query:  # most requests: no long-poll to look for
+        return True
+    wait = parse_qs(query.decode("latin-1")).get("wait", ["0"])[-1]
     return not (wait.isdigit() and int(wait) > 0)
 
 

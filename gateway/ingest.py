@@ -18,6 +18,7 @@ statement failed was not stored in part.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 import orjson
@@ -103,11 +104,7 @@ class ConfirmationFastPath:
         if not 1 <= len(events) <= MAX_CONFIRMATIONS_PER_BATCH:
             raise HandOn
         now = storage.utcnow()
-        earliest, latest = EARLIEST_EVENT, now + MAX_EVENT_AHEAD
-        for e in events:  # aware times inside the window; the route says what is wrong with the others
-            for at in (e.occurred_at, e.started_at, e.ended_at, e.slot_starts_at, e.slot_ends_at):
-                if at is not None and (at.tzinfo is None or not earliest <= at <= latest):
-                    raise HandOn
+        direct = _direct_events(events, EARLIEST_EVENT, now + MAX_EVENT_AHEAD)
         try:
             result = await run_in_threadpool(
                 storage.record_confirmations_direct,
@@ -115,7 +112,7 @@ class ConfirmationFastPath:
                 device_id=device_id,
                 token=token,
                 secret_key=resources.secret_key,
-                events=events,
+                events=direct,
                 events_json=_EVENTS.dump_json(events),
                 now=now,
             )
@@ -134,6 +131,33 @@ class ConfirmationFastPath:
             }
         )
         return _JSONAnswer(content)
+
+
+def _direct_events(
+    events: list[FastConfirmationIn], earliest: datetime, latest: datetime
+) -> list[storage.DirectEvent]:
+    """The events with their times read; HandOn when one is not inside the window (the route says why)."""
+    parse = datetime.fromisoformat
+    direct = []
+    try:
+        for e in events:
+            occurred = parse(e.occurred_at)
+            started = parse(e.started_at) if e.started_at is not None else None
+            ended = parse(e.ended_at) if e.ended_at is not None else None
+            for at in (occurred, started, ended):
+                if at is not None and not earliest <= at <= latest:
+                    raise HandOn
+            for text in (e.slot_starts_at, e.slot_ends_at):
+                if text is not None and not earliest <= parse(text) <= latest:
+                    raise HandOn
+            direct.append(
+                storage.DirectEvent(
+                    e.event_id, e.item_id, e.status, occurred, e.duration_s, e.sha256, started, ended
+                )
+            )
+    except ValueError:  # a date that does not exist (30 February): the route's model says so
+        raise HandOn from None
+    return direct
 
 
 class _JSONAnswer:

@@ -166,13 +166,31 @@ class ConfirmationBatch(BaseModel):
     )
 
 
-# The fast path's model (gateway.ingest): ConfirmationIn with the outcome's control characters refused
-# by a pattern, checked inside pydantic-core; any batch it refuses goes to the route, whose model says why.
+# The fast path's model (gateway.ingest): ConfirmationIn as devices send it, checked inside pydantic-core
+# without making datetimes or UUIDs: times aware ISO 8601 (parsed afterwards with datetime.fromisoformat,
+# which reads these exactly as pydantic does), event ids canonical, the outcome's control characters
+# refused by a pattern. A batch it refuses goes to the route, whose model takes any form it takes, or
+# says why not.
+_AWARE_TIME = (
+    r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,6})?(Z|[+-][0-9]{2}:[0-9]{2})$"
+)
+_CANONICAL_UUID = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 _NO_CONTROL_CHARACTERS = r"^[^\x00-\x1f\x7f]*$"
+AwareTime = Annotated[StrictStr, Field(pattern=_AWARE_TIME)]
 
 
-class FastConfirmationIn(ConfirmationIn):
-    outcome: Annotated[StrictStr, Field(max_length=200, pattern=_NO_CONTROL_CHARACTERS)] | None = None  # type: ignore[assignment]
+class FastConfirmationIn(BaseModel):
+    event_id: Annotated[StrictStr, Field(pattern=_CANONICAL_UUID)]
+    item_id: StrictInt = Field(ge=1, le=MAX_ID)
+    status: Literal["played", "displayed", "failed", "skipped"]
+    occurred_at: AwareTime
+    duration_s: StrictFloat | None = Field(None, ge=0, le=24 * 3600)
+    sha256: str | None = Field(None, pattern=r"^[0-9a-f]{64}$")
+    slot_starts_at: AwareTime | None = None
+    slot_ends_at: AwareTime | None = None
+    started_at: AwareTime | None = None
+    ended_at: AwareTime | None = None
+    outcome: Annotated[StrictStr, Field(max_length=200, pattern=_NO_CONTROL_CHARACTERS)] | None = None
 
 
 class FastConfirmationBatch(BaseModel):

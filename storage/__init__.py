@@ -123,6 +123,7 @@ _API: dict[str, str] = {
     "ConfirmationResult": "storage.playback",
     "record_confirmations": "storage.playback",
     "record_confirmations_direct": "storage.playback",
+    "DirectEvent": "storage.playback",
     "ConfirmationRace": "storage.playback",
     "ensure_default_windows": "storage.playback",
     "ApprovalOutdated": "storage.playback",

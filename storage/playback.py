@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import bindparam, insert, update
@@ -882,6 +883,19 @@ SELECT CAST(event_id AS text), device_id, playlist_item_id, CAST(status AS text)
 FROM playback_confirmation WHERE event_id = ANY(CAST(%(ids)s AS uuid[]))"""
 
 
+class DirectEvent(NamedTuple):
+    """A confirmation as ``record_confirmations_direct`` checks it (its times aware); its row is in JSON."""
+
+    event_id: str
+    item_id: int
+    status: str
+    occurred_at: datetime
+    duration_s: float | None
+    sha256: str | None
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
 class _Rendition:
     """What ``rendition_sha256`` reads of a rendition."""
 
@@ -897,15 +911,16 @@ def record_confirmations_direct(
     device_id: str,
     token: str,
     secret_key: bytes,
-    events: list,
+    events: list[DirectEvent],
     events_json: str | bytes,
     now: datetime | None = None,
 ) -> ConfirmationResult | None:
     """``record_confirmations`` for PostgreSQL on a pooled driver connection: what the gateway's
     confirmation fast path calls with a batch it validated (gateway.ingest).
 
-    ``events`` have ``ConfirmationEvent``'s attributes, with aware times; ``events_json`` is the same
-    events as a JSON array (ids, times with offsets). Authenticates the device by its keyed token hash
+    ``events_json`` is the batch as a JSON array of ``ConfirmationEvent``'s fields (ids as text, times
+    ISO 8601 with their offsets, which PostgreSQL reads exactly); ``events`` the same events, in order,
+    with what Python checks. Authenticates the device by its keyed token hash
     (``token_matches``), reads the batch's items in the same statement, checks each event as
     ``record_confirmations`` does, stores the events and forgets the device's kept manifest when a
     played one was stored, in one statement (its own transaction), then, only when some were not
@@ -920,7 +935,7 @@ def record_confirmations_direct(
     from storage.devices import token_matches
 
     now = now or utcnow()
-    keys = [str(e.event_id) for e in events]
+    keys = [e.event_id for e in events]
     if len(set(keys)) != len(keys):
         return None
     connection = engine.raw_connection()
@@ -943,7 +958,7 @@ def record_confirmations_direct(
                     "shas": json.dumps({str(item): sha for item, sha in expected.items() if sha is not None}),
                     "device_id": device_id,
                     "received_at": now,
-                    "played": any(_status(e) == PlaybackStatus.played.value for e in events),
+                    "played": any(e.status == PlaybackStatus.played.value for e in events),
                 }
                 accepted, known = _insert_direct(cursor, statement, keys)
         finally:
@@ -961,11 +976,6 @@ def record_confirmations_direct(
             )
             (result.duplicates if known[key] == content else result.conflicts).append(key)
     return result
-
-
-def _status(event: object) -> str:
-    status = event.status  # type: ignore[attr-defined]
-    return getattr(status, "value", status)
 
 
 def _storable(
