@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
@@ -12,6 +13,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from sqlmodel import select
 
 import storage
+from gateway.schemas import ConfirmationIn
 from storage.manifest_state import DeviceManifest
 from tests.gateway.conftest import BOTH_DATABASES, auth, mp3_tone
 
@@ -230,3 +232,63 @@ def test_the_same_batch_posted_at_once_is_stored_once(world, client):
     assert accepted == ids  # each stored by exactly one of the requests
     assert sorted(i for a in answers for i in a["duplicates"]) == sorted(ids * 3)
     assert sorted(stored(world)) == ids
+
+
+@BOTH_DATABASES
+def test_other_forms_the_model_takes_are_still_taken(world, client):
+    item = delivered_item(world, client)
+    an_hour_ago = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+    upper = played(item, event_id=str(uuid.uuid4()).upper())
+    braces = played(item, event_id="{" + str(uuid.uuid4()) + "}")
+    epoch = played(item, occurred_at=int(an_hour_ago.timestamp()))
+    spaced = played(item, started_at=an_hour_ago.isoformat(sep=" "), ended_at=None)
+
+    answer = client.post(
+        URL, json={"events": [upper, braces, epoch, spaced]}, headers=auth(world, "loa-a1")
+    ).json()
+
+    ids = [upper["event_id"].lower(), braces["event_id"].strip("{}"), epoch["event_id"], spaced["event_id"]]
+    assert answer == {"accepted": ids, "duplicates": [], "conflicts": [], "rejected": {}}
+    rows = stored(world)
+    assert utc(rows[epoch["event_id"]].occurred_at) == an_hour_ago
+    assert utc(rows[spaced["event_id"]].started_at) == an_hour_ago
+
+
+def test_the_fast_paths_times_are_read_as_the_routes_model_reads_them():
+    """Every time the fast path's pattern lets through is the instant pydantic makes of it, or refused by both."""
+    from pydantic import TypeAdapter, ValidationError
+
+    from gateway.schemas import _AWARE_TIME, FastConfirmationIn
+
+    model = TypeAdapter(datetime)
+    pattern = re.compile(_AWARE_TIME)
+    for text in (
+        "2026-01-01T06:00:00Z",
+        "2026-01-01T06:00:00.5+07:00",
+        "2026-01-01T06:00:00.12345-03:30",
+        "2026-01-01T06:00:00.123456+00:00",
+        "2024-02-29T23:59:59.999999Z",
+        "2026-02-29T00:00:00Z",
+        "2026-01-01T24:00:00Z",
+        "2026-01-01T23:59:60Z",
+        "2026-13-01T00:00:00Z",
+        "2026-01-01T00:00:00+24:00",
+    ):
+        assert pattern.match(text), text
+        try:
+            expected = model.validate_json(json.dumps(text))
+        except ValidationError:
+            expected = None
+        try:
+            read = datetime.fromisoformat(text)
+        except ValueError:
+            read = None
+        assert read == expected and (read is None or read.utcoffset() == expected.utcoffset()), text
+    for text in (
+        "2026-01-01T06:00:00",
+        "2026-01-01 06:00:00Z",
+        "2026-01-01T06:00:00.1234567Z",
+        "٢٠٢٦-01-01T06:00:00Z",
+    ):
+        assert not pattern.match(text), text  # the route's model reads these
+    assert FastConfirmationIn.model_fields.keys() == ConfirmationIn.model_fields.keys()
