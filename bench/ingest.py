@@ -66,7 +66,8 @@ COLUMNS = (
 
 
 class CpuMeter:
-    """CPU seconds used by the gateway's processes and by the PostgreSQL backends serving them."""
+    """CPU seconds used by the gateway's processes, by the PostgreSQL backends serving them and by
+    this process (the load generator: the devices' HTTP clients)."""
 
     def __init__(self, server: Server, db: str) -> None:
         self.server, self.db = server, db
@@ -93,7 +94,8 @@ class CpuMeter:
                     if row[1] in ports
                 ]
             backends = [psutil.Process(pid) for pid in pids]
-        return [("gateway", p) for p in gateway] + [("postgres", p) for p in backends]
+        client = [("client", psutil.Process())]
+        return [("gateway", p) for p in gateway] + [("postgres", p) for p in backends] + client
 
     def snapshot(self) -> dict[int, tuple[str, float]]:
         import psutil
@@ -109,7 +111,7 @@ class CpuMeter:
 
     @staticmethod
     def spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
-        total: dict[str, float] = {"gateway": 0.0, "postgres": 0.0}
+        total: dict[str, float] = {"gateway": 0.0, "postgres": 0.0, "client": 0.0}
         for pid, (role, seconds) in after.items():
             total[role] += seconds - before.get(pid, (role, 0.0))[1]
         return total
@@ -402,7 +404,8 @@ def run(args: argparse.Namespace) -> dict:
         "gateway": {
             **ingest,
             "events_per_s": round(per_s),
-            # CPU of the gateway's processes and of the PostgreSQL backends they use, per batch.
+            # CPU of the gateway's processes, of the PostgreSQL backends they use and of the load
+            # generator (this process), per batch.
             "cpu_ms_per_batch": {k: round(v * 1000 / max(1, ingest["batches"]), 2) for k, v in cpu.items()},
         },
         "copy": copy,
