@@ -40,7 +40,7 @@ from gateway.schemas import (
 _CONFIRMATIONS_PATH = re.compile(
     rf"^/v1/devices/(?P<device_id>[^/\x00-\x1f\x7f]{{1,{MAX_DEVICE_ID}}})/confirmations$"
 )
-_EVENTS = TypeAdapter(list[FastConfirmationIn])
+_BATCH = TypeAdapter(FastConfirmationBatch)
 _JSON_TYPES = (b"application/json",)
 
 
@@ -98,7 +98,7 @@ class ConfirmationFastPath:
         ) or resources.device_failures.retry_after(f"device:{device_id}"):
             raise HandOn
         try:
-            events = FastConfirmationBatch.model_validate_json(body).events
+            events = _BATCH.validate_json(body)["events"]
         except ValidationError:
             raise HandOn from None
         if not 1 <= len(events) <= MAX_CONFIRMATIONS_PER_BATCH:
@@ -113,7 +113,7 @@ class ConfirmationFastPath:
                 token=token,
                 secret_key=resources.secret_key,
                 events=direct,
-                events_json=_EVENTS.dump_json(events),
+                events_json=orjson.dumps(events),
                 now=now,
             )
         except storage.ConfirmationRace as exc:  # as the app's handler of storage errors answers it
@@ -141,18 +141,25 @@ def _direct_events(
     direct = []
     try:
         for e in events:
-            occurred = parse(e.occurred_at)
-            started = parse(e.started_at) if e.started_at is not None else None
-            ended = parse(e.ended_at) if e.ended_at is not None else None
+            occurred = parse(e["occurred_at"])
+            started = parse(text) if (text := e.get("started_at")) is not None else None
+            ended = parse(text) if (text := e.get("ended_at")) is not None else None
             for at in (occurred, started, ended):
                 if at is not None and not earliest <= at <= latest:
                     raise HandOn
-            for text in (e.slot_starts_at, e.slot_ends_at):
-                if text is not None and not earliest <= parse(text) <= latest:
+            for name in ("slot_starts_at", "slot_ends_at"):
+                if (text := e.get(name)) is not None and not earliest <= parse(text) <= latest:
                     raise HandOn
             direct.append(
                 storage.DirectEvent(
-                    e.event_id, e.item_id, e.status, occurred, e.duration_s, e.sha256, started, ended
+                    e["event_id"],
+                    e["item_id"],
+                    e["status"],
+                    occurred,
+                    e.get("duration_s"),
+                    e.get("sha256"),
+                    started,
+                    ended,
                 )
             )
     except ValueError:  # a date that does not exist (30 February): the route's model says so
