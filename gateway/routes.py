@@ -21,7 +21,8 @@ buckets live in each gateway process). Every error is ``{"error", "message_vi", 
   an id stored with other content in ``conflicts``, events dated before 2020 or over a day ahead in
   ``rejected``; so are, each with its reason, an item not scheduled on the device or never sent to it,
   and a ``sha256`` that is not the item's approved audio (proof of play: sha256, slot, actual start
-  and end, outcome; optional for devices that predate it, kept on the confirmation).
+  and end, outcome; optional for devices that predate it, kept on the confirmation). On PostgreSQL a
+  plain batch skips FastAPI's routing (gateway.ingest's ``ConfirmationFastPath``) with the same answers.
 - ``GET /v1/devices/{id}/board``: the e-board page (HTML signage that polls ``.../board/data``, its JSON
   view, and keeps the last one for when the gateway cannot be reached; fonts from
   ``/v1/board/fonts/<name>``, its service worker at ``.../board/sw.js``); a kiosk
