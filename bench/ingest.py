@@ -1,6 +1,6 @@
 """Playback confirmations ingested through the gateway, beside a raw COPY of the same rows.
 
-    python bench/ingest.py --db postgres --events 200000 --devices 8
+    python bench/ingest.py --db postgres --events 200000 --devices 8 --workers 2
     python bench/ingest.py --db sqlite --events 2000 --devices 4        # a quick look
 
 A fresh database (a schema of the PostgreSQL ``test`` database, or a SQLite file) gets a province,
