@@ -2,17 +2,20 @@
 without FastAPI's routing, parameter and dependency machinery (most of a batch's cost in the gateway).
 
 ``POST /v1/devices/{id}/confirmations`` is answered here when everything about it is plain: a JSON
-body that ``FastConfirmationBatch`` validates straight from its bytes (the route's model, but for the
-outcome's control characters checked by a pattern), 1 to MAX_CONFIRMATIONS_PER_BATCH events, every
-time aware and inside the window, an address and device not throttled, a keyed token that matches,
-and events ``storage.record_confirmations_direct`` would store or find stored (no refusal, no id twice
-in the batch). The answer is the route's: the same JSON, the same lists.
+body that ``FastConfirmationBatch`` validates straight from its bytes (the route's fields and limits,
+with times as aware ISO 8601 text, canonical event ids, the outcome's control characters refused by
+a pattern), 1 to MAX_CONFIRMATIONS_PER_BATCH events, every time inside the window, an address and
+device not throttled, a keyed token that matches, and events ``storage.record_confirmations_direct``
+would store or find stored (no refusal, no id twice in the batch). The answer is the route's: the
+same JSON, the same lists.
 
 Anything else goes to the app untouched (the body replayed), whose route answers it with its errors
-and messages: a malformed body (422), too many events (413), an implausible time or a refused event
-(in ``rejected``), a wrong token (403, counted by the throttle), SQLite, or an error of the database
-before the batch was stored. A batch is stored by one statement, so a batch handed on after that
-statement failed was not stored in part.
+and messages: a malformed body (422), too many events (413), other forms the route's model takes
+(times without offset or as numbers, upper-case ids), an implausible time or a refused event (in
+``rejected``), a wrong token (403, counted by the throttle), SQLite, or an error of the database.
+One statement stores the batch, so a batch handed on after it failed was not stored in part; should
+the database fail after it succeeded (while reading what is stored under ids it did not store), the
+route answers the stored events as duplicates: they are stored once either way.
 """
 
 from __future__ import annotations
@@ -118,7 +121,7 @@ class ConfirmationFastPath:
             )
         except storage.ConfirmationRace as exc:  # as the app's handler of storage errors answers it
             return error_response(400, exc.code, exc.message_en, exc.message_vi)
-        except Exception:  # nothing was stored (one statement stores the batch): the route answers
+        except Exception:  # a database error: the route answers (see the module's docstring)
             raise HandOn from None
         if result is None:
             raise HandOn
