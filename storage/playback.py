@@ -962,8 +962,10 @@ def record_confirmations_direct(
                 }
                 accepted, known = _insert_direct(cursor, statement, keys)
         finally:
-            if not driver.closed:
-                driver.autocommit = False
+            try:
+                driver.autocommit = False  # as the pool hands connections out to sessions
+            except Exception:
+                connection.invalidate()  # broken (ended mid-statement): the pool opens another one
     finally:
         connection.close()  # back to the pool
     result = ConfirmationResult()
