@@ -122,9 +122,6 @@ ERRORS = {
 EARLIEST_EVENT = datetime(2020, 1, 1, tzinfo=UTC)
 MAX_EVENT_AHEAD = timedelta(days=1)
 
-# How often a confirmation batch is redone after losing a race with an identical concurrent batch.
-CONCURRENT_RETRIES = 3
-
 router = APIRouter(prefix="/v1", responses=ERRORS)
 health_router = APIRouter()
 
@@ -706,13 +703,13 @@ def record_confirmations_once(
     Stored ids are skipped by the insert itself (it waits for a concurrent transaction holding one);
     what is left to redo: a stale SQLite snapshot, or an id whose concurrent holder rolled back.
     """
-    for attempt in range(CONCURRENT_RETRIES + 1):
+    for attempt in range(storage.CONFIRMATION_RETRIES + 1):
         try:
             return storage.record_confirmations(session=session, device=device, events=events)
         except (IntegrityError, OperationalError, ConfirmationRace):
             # The other request committed (or gave up) first: what it stored is a duplicate now.
             session.rollback()
-            if attempt == CONCURRENT_RETRIES:
+            if attempt == storage.CONFIRMATION_RETRIES:
                 raise
     raise AssertionError("unreachable")
 

@@ -125,6 +125,7 @@ _API: dict[str, str] = {
     "record_confirmations_direct": "storage.playback",
     "DirectEvent": "storage.playback",
     "ConfirmationRace": "storage.playback",
+    "CONFIRMATION_RETRIES": "storage.playback",
     "ensure_default_windows": "storage.playback",
     "ApprovalOutdated": "storage.playback",
     "device_audio_allowed": "storage.playback",

@@ -706,9 +706,9 @@ def record_confirmations(
             refused[position] = f"occurred_at {occurred.isoformat()} is in the future: check the device clock"
             continue
         started, ended = _utc(event.started_at), _utc(event.ended_at)
-        plausible = (
-            event.sha256 is None or (item.delivered_at is not None and event.sha256 == (expected_sha or ""))
-        ) and (started is None or ended is None or ended >= started)
+        plausible = _proof_plausible(
+            event.sha256, item.delivered_at is not None, expected_sha, started, ended
+        )
         problem = None if plausible else _proof_problem(session, event, item, expected_sha)
         if problem:
             refused[position] = problem
@@ -755,11 +755,25 @@ def record_confirmations(
     return result
 
 
+def _proof_plausible(
+    sha256: str | None,
+    delivered: bool,
+    expected_sha: str | None,
+    started: datetime | None,
+    ended: datetime | None,
+) -> bool:
+    """Whether a proof of play can be true: its sha256 (if any) is the delivered item's approved audio,
+    and it did not end before it started. Anything else gets its reason from ``_proof_problem``."""
+    sha_ok = sha256 is None or (delivered and sha256 == (expected_sha or ""))
+    return sha_ok and (started is None or ended is None or ended >= started)
+
+
 class ConfirmationRace(StorageError):
     """An event id taken by a concurrent transaction that then rolled back: redo the batch."""
 
 
-# How often a batch is redone after an id it lost to a concurrent batch came free again.
+# How often a confirmation batch is redone after losing a race with a concurrent batch (an id it lost
+# came free again, or a stale snapshot): the route's retry and the direct path's.
 CONFIRMATION_RETRIES = 3
 
 
@@ -1001,9 +1015,7 @@ def _storable(
         item_id, sha, started, ended = event.item_id, event.sha256, event.started_at, event.ended_at
         if item_id not in expected or event.occurred_at > latest:
             return None
-        if sha is not None and (item_id not in delivered or sha != (expected[item_id] or "")):
-            return None
-        if started is not None and ended is not None and ended < started:
+        if not _proof_plausible(sha, item_id in delivered, expected[item_id], started, ended):
             return None
     return expected
 
